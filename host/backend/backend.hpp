@@ -1,0 +1,42 @@
+// The backend does the bulk, parallel work on chunks: block digests now; signature search,
+// identifier prefilter and known-block lookups later. One implementation per processor kind
+// (cpu, cuda) behind this interface, chosen at run time; all must give identical bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "host/hashing/algorithms.hpp"
+#include "host/reader/host_buffer.hpp"
+
+namespace trawl::detail {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // Chunk buffers for the reader: pinned memory where the backend copies to a device.
+  virtual HostBuffer allocate_host(std::size_t size) { return allocate_aligned(size); }
+  // How many threads should call the backend at once.
+  virtual unsigned workers() const = 0;
+  // Digest of every block_size block of `page` (the last block may be short) into `out`,
+  // digest_size bytes per block in block order. Thread-safe.
+  virtual void hash_blocks(HashAlgorithm algorithm, std::span<const std::byte> page, std::uint32_t block_size,
+                           std::span<std::byte> out) = 0;
+};
+
+// threads == 0: one per core.
+std::unique_ptr<Backend> make_cpu_backend(unsigned threads);
+
+struct BackendChoice {
+  std::unique_ptr<Backend> backend;
+  std::string notice;  // one line when `auto` fell back to the CPU, saying why
+};
+
+// name: auto | cpu | cuda. `cuda` without a usable device throws Error(usage) with the reason.
+BackendChoice select_backend(std::string_view name, unsigned threads);
+
+}  // namespace trawl::detail

@@ -1,0 +1,27 @@
+#include <string>
+
+#include "host/backend/backend.hpp"
+#include "trawl/trawl.hpp"
+
+namespace trawl::detail {
+
+#ifdef TRAWL_HAVE_CUDA
+// Defined in the CUDA backend: the backend, or nullptr with the reason in `why`.
+std::unique_ptr<Backend> make_cuda_backend(std::string& why);
+#endif
+
+BackendChoice select_backend(std::string_view name, unsigned threads) {
+  if (name == "cpu") return {make_cpu_backend(threads), ""};
+  if (name != "auto" && name != "cuda")
+    throw Error(ExitCode::usage, "unknown backend '" + std::string(name) + "' (choose auto, cpu or cuda)");
+  std::string why;
+#ifdef TRAWL_HAVE_CUDA
+  if (auto cuda = make_cuda_backend(why)) return {std::move(cuda), ""};
+#else
+  why = "this build has no CUDA backend (configured with TRAWL_CUDA=OFF or without nvcc)";
+#endif
+  if (name == "cuda") throw Error(ExitCode::usage, "--backend cuda: " + why);
+  return {make_cpu_backend(threads), "using the CPU backend: " + why};
+}
+
+}  // namespace trawl::detail

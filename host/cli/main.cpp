@@ -1,0 +1,309 @@
+// The `trawl` command: a thin client of the engine's public header (trawl/trawl.hpp) plus the
+// tools that read its outputs back. Errors are one line on stderr and a documented exit code.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "host/cli/progress.hpp"
+#include "host/hashing/algorithms.hpp"
+#include "host/hashing/block_digest_file.hpp"
+#include "host/sinks/hash_list.hpp"
+#include "host/util/text.hpp"
+#include "trawl/trawl.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using trawl::Error;
+using trawl::ExitCode;
+
+namespace {
+
+constexpr const char* overview = R"(trawl — one-pass forensic triage of disk images
+
+Usage:
+  trawl scan IMAGE... -o OUTDIR [options]   hash (and later carve and search) images
+  trawl verify IMAGE --expect FILE          check an image against earlier hashes
+  trawl blocks FILE [--limit N]             print a block-digest file as text
+  trawl COMMAND --help                      options of a command
+  trawl --version
+
+IMAGE is a raw image, the first file of a split set (image.001), a block device, or - for
+standard input (sequential: whole-image and block hashes only).
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (evidence cannot be opened),
+4 output problem, 5 unreadable ranges were zero-filled, 6 verification mismatch, 130 interrupted.
+)";
+
+constexpr const char* scan_examples = R"(
+Examples:
+  trawl scan disk.raw -o out/                          MD5, SHA-1, SHA-256 + SHA-256 per 4 KiB block
+  trawl scan phone.001 -o out/ --hash sha256,xxh128    a split image, two image hashes
+  trawl scan disk.raw -o out/ --block-hash none        image hashes only
+  dd if=/dev/sdb bs=1M | trawl scan - -o out/          from a pipe
+  trawl scan a.raw b.raw -o case/                      one sub-folder per image
+  trawl scan disk.raw -o out/ --jsonl | jq .           records as JSON Lines on stdout
+)";
+
+void on_signal(int) { trawl::request_stop(); }
+
+std::vector<std::string> list_option(const std::string& text) {
+  if (text == "none") return {};
+  return trawl::detail::split_list(text);
+}
+
+// Folder names for several images: the file names, made unique.
+std::vector<fs::path> per_image_folders(const fs::path& out, const std::vector<std::string>& images) {
+  std::vector<fs::path> folders;
+  std::set<std::string> used;
+  for (const auto& image : images) {
+    std::string name = image == "-" ? "stdin" : fs::path(image).filename().string();
+    std::string unique = name;
+    for (int n = 2; used.count(unique); ++n) unique = name + "-" + std::to_string(n);
+    used.insert(unique);
+    folders.push_back(out / unique);
+  }
+  return folders;
+}
+
+void print_report(const trawl::ScanReport& r, const fs::path& out) {
+  std::printf("image     %s (%s, %llu bytes)\n", r.image.c_str(), r.source_kind.c_str(),
+              static_cast<unsigned long long>(r.image_size));
+  std::printf("backend   %s\n", r.backend.c_str());
+  std::printf("read      %llu bytes in %.2f s (%.0f MB/s)\n", static_cast<unsigned long long>(r.bytes_read),
+              r.wall_seconds, r.wall_seconds > 0 ? r.image_size / r.wall_seconds / 1e6 : 0.0);
+  for (const auto& d : r.image_hashes) std::printf("%-9s %s\n", d.algorithm.c_str(), d.hex.c_str());
+  for (const auto& b : r.block_hashes)
+    std::printf("blocks    %s: %llu blocks -> %s\n", b.algorithm.c_str(), static_cast<unsigned long long>(b.blocks),
+                b.file.string().c_str());
+  if (r.bad_ranges.empty()) {
+    std::printf("bad       none\n");
+  } else {
+    std::uint64_t bytes = 0;
+    for (const auto& b : r.bad_ranges) bytes += b.length;
+    std::printf("bad       %zu ranges, %llu bytes unreadable (zero-filled; listed in summary.json)\n", r.bad_ranges.size(),
+                static_cast<unsigned long long>(bytes));
+  }
+  if (r.interrupted) std::printf("status    INTERRUPTED: partial results, no image hashes\n");
+  if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
+  std::fflush(stdout);
+}
+
+int run_scan(const std::vector<std::string>& args) {
+  trawl::ScanOptions options;
+  std::vector<std::string> images;
+  std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
+  std::string progress = "auto";
+  const char* env_backend = std::getenv("TRAWL_BACKEND");
+  std::string backend = env_backend && *env_backend ? env_backend : "auto";
+  bool jsonl = false, quiet = false;
+
+  po::options_description desc("trawl scan IMAGE... -o OUTDIR [options]");
+  desc.add_options()
+      ("help,h", "this help")
+      ("output,o", po::value(&output), "output folder (created; must be empty unless --force)")
+      ("force", po::bool_switch(&options.force), "write into an output folder that is not empty")
+      ("hash", po::value(&hashes), "image hashes: md5,sha1,sha256,sha512,xxh128 or none (default md5,sha1,sha256)")
+      ("block-hash", po::value(&block_hashes), "block hashes: md5,sha1,sha256,xxh64 or none (default sha256)")
+      ("block-size", po::value(&block_size), "block size, a power of two >= 512 (default 4096)")
+      ("backend", po::value(&backend), "auto, cpu or cuda (default auto, or $TRAWL_BACKEND)")
+      ("threads", po::value(&options.threads), "block-hash worker threads (default: one per core)")
+      ("page-size", po::value(&page), "bytes each chunk owns (default 16M)")
+      ("margin", po::value(&margin), "bytes past the page each chunk also holds (default 1M)")
+      ("buffers", po::value(&options.buffers), "chunk buffers in the ring (default 6)")
+      ("sector-size", po::value(&options.sector_size), "smallest unit retried after a read error (default 512)")
+      ("jsonl", po::bool_switch(&jsonl), "stream records as JSON Lines on stdout")
+      ("progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")
+      ("quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr");
+  po::options_description hidden;
+  hidden.add_options()("image", po::value(&images));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("image", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << scan_examples;
+    return 0;
+  }
+  if (images.empty()) throw Error(ExitCode::usage, "scan: no IMAGE given (see trawl scan --help)");
+  if (output.empty()) throw Error(ExitCode::usage, "scan: no output folder given (-o OUTDIR)");
+  if (std::count(images.begin(), images.end(), "-") > 1) throw Error(ExitCode::usage, "scan: stdin (-) can be read only once");
+  options.image_hashes = list_option(hashes);
+  options.block_hashes = list_option(block_hashes);
+  options.block_size = static_cast<std::uint32_t>(trawl::detail::parse_size(block_size, "--block-size"));
+  options.page_size = trawl::detail::parse_size(page, "--page-size");
+  options.margin = trawl::detail::parse_size(margin, "--margin");
+  options.backend = backend;
+  if (quiet) progress = "none";
+  if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
+  if (progress != "bar" && progress != "json" && progress != "none")
+    throw Error(ExitCode::usage, "--progress must be auto, bar, json or none");
+
+  // Several images: one folder each under OUTDIR, which itself must be new or empty.
+  std::vector<fs::path> folders{fs::path(output)};
+  if (images.size() > 1) {
+    std::error_code ec;
+    if (fs::exists(output, ec) && !fs::is_empty(output, ec) && !options.force)
+      throw Error(ExitCode::output, "output folder '" + output + "' is not empty (use --force to write into it)");
+    folders = per_image_folders(output, images);
+  }
+
+  int worst = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    try {
+      auto source = trawl::open_source(images[i]);
+      trawl::ScanOptions per_image = options;
+      per_image.output = folders[i];
+      trawl::cli::CliObserver observer(progress, jsonl, quiet);
+      auto report = trawl::scan(*source, per_image, &observer);
+      observer.finish();
+      if (!jsonl && !quiet) print_report(report, folders[i]);
+      worst = std::max(worst, static_cast<int>(report.exit_code()));
+      if (report.interrupted) break;
+    } catch (const Error& e) {
+      std::fprintf(stderr, "trawl: %s\n", e.what());
+      worst = std::max(worst, static_cast<int>(e.code()));
+      if (e.code() == ExitCode::usage) break;  // the same options would fail for every image
+    }
+  }
+  return worst;
+}
+
+int run_verify(const std::vector<std::string>& args) {
+  std::string image, expect;
+  bool quiet = false;
+  po::options_description desc("trawl verify IMAGE --expect FILE");
+  desc.add_options()
+      ("help,h", "this help")
+      ("expect,e", po::value(&expect), "hashes.txt or summary.json of an earlier scan, or *sum/--tag lines")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing; the exit code tells (0 match, 6 mismatch)");
+  po::options_description hidden;
+  hidden.add_options()("image", po::value(&image));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("image", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\nExample:\n  trawl verify disk.raw --expect out/hashes.txt\n";
+    return 0;
+  }
+  if (image.empty() || expect.empty()) throw Error(ExitCode::usage, "verify: need IMAGE and --expect FILE");
+  auto expected = trawl::detail::read_expected_hashes(expect);
+  auto source = trawl::open_source(image);
+  trawl::ScanOptions options;
+  options.block_hashes.clear();
+  options.image_hashes.clear();
+  for (const auto& e : expected)
+    if (std::find(options.image_hashes.begin(), options.image_hashes.end(), e.algorithm) == options.image_hashes.end())
+      options.image_hashes.push_back(e.algorithm);
+  trawl::cli::CliObserver observer(quiet ? "none" : (::isatty(STDERR_FILENO) ? "bar" : "none"), false, quiet);
+  auto report = trawl::scan(*source, options, &observer);
+  observer.finish();
+  std::map<std::string, std::string> computed;
+  for (const auto& d : report.image_hashes) computed[d.algorithm] = d.hex;
+  bool all_match = true;
+  for (const auto& e : expected) {
+    bool match = computed[e.algorithm] == e.hex;
+    all_match = all_match && match;
+    if (!quiet)
+      std::printf("%-7s %s  %s%s\n", e.algorithm.c_str(), match ? "OK      " : "MISMATCH", computed[e.algorithm].c_str(),
+                  match ? "" : ("  (expected " + e.hex + ")").c_str());
+  }
+  if (!report.bad_ranges.empty() && !quiet)
+    std::printf("warning: %zu unreadable ranges were hashed as zeros\n", report.bad_ranges.size());
+  if (!all_match) return static_cast<int>(ExitCode::mismatch);
+  return static_cast<int>(report.exit_code());
+}
+
+int run_blocks(const std::vector<std::string>& args) {
+  std::string file;
+  std::uint64_t limit = UINT64_MAX;
+  po::options_description desc("trawl blocks FILE [--limit N]");
+  desc.add_options()
+      ("help,h", "this help")
+      ("limit", po::value(&limit), "print at most N blocks");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nPrints one line per block: offset, length and digest, tab-separated, after a\n"
+                 "'# algorithm=... block_size=... image_size=... blocks=...' header line.\n"
+                 "Example:\n  trawl blocks out/blocks.sha256 | grep -F <digest>\n";
+    return 0;
+  }
+  if (file.empty()) throw Error(ExitCode::usage, "blocks: no FILE given");
+  std::string out;
+  std::uint64_t image_size = 0, block_size = 0;
+  auto header = trawl::detail::read_block_file(file, [&](std::uint64_t index, std::span<const unsigned char> digest) {
+    if (index >= limit) return;
+    if (index == 0) out.reserve(1 << 20);
+    std::uint64_t offset = index * block_size;
+    out += std::to_string(offset) + '\t' + std::to_string(std::min<std::uint64_t>(block_size, image_size - offset)) + '\t' +
+           trawl::detail::to_hex(digest) + '\n';
+    if (out.size() > (1u << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }, [&](const trawl::detail::BlockFileHeader& h) {
+    image_size = h.image_size;
+    block_size = h.block_size;
+    std::printf("# algorithm=%s block_size=%u image_size=%llu blocks=%llu\n",
+                std::string(trawl::detail::info(h.algorithm).name).c_str(), h.block_size,
+                static_cast<unsigned long long>(h.image_size), static_cast<unsigned long long>(h.block_count));
+  });
+  (void)header;
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::fputs(overview, args.empty() ? stderr : stdout);
+      return args.empty() ? static_cast<int>(ExitCode::usage) : 0;
+    }
+    if (args[0] == "--version" || args[0] == "-V") {
+      std::printf("trawl %s\n", std::string(trawl::version()).c_str());
+      return 0;
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::string command = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "scan") return run_scan(rest);
+    if (command == "verify") return run_verify(rest);
+    if (command == "blocks") return run_blocks(rest);
+    throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
+  } catch (const Error& e) {
+    std::fprintf(stderr, "trawl: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "trawl: %s (see trawl --help)\n", e.what());
+    return static_cast<int>(ExitCode::usage);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trawl: internal error: %s\n", e.what());
+    return static_cast<int>(ExitCode::internal);
+  }
+}

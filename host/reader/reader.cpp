@@ -1,0 +1,133 @@
+#include "host/reader/reader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "host/util/text.hpp"
+
+namespace trawl::detail {
+
+ChunkRing::ChunkRing(std::size_t count, std::size_t capacity,
+                     const std::function<HostBuffer(std::size_t)>& allocate)
+    : capacity_(capacity) {
+  for (std::size_t i = 0; i < count; ++i) {
+    owned_.push_back(allocate(capacity));
+    free_.push_back(owned_.back().get());
+  }
+}
+
+std::byte* ChunkRing::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !free_.empty(); });
+  std::byte* buffer = free_.back();
+  free_.pop_back();
+  return buffer;
+}
+
+void ChunkRing::release(std::byte* buffer) {
+  {
+    std::lock_guard lock(mutex_);
+    free_.push_back(buffer);
+  }
+  available_.notify_one();
+}
+
+Reader::Reader(const Source& source, const ReaderConfig& config, ChunkRing& ring)
+    : source_(source), config_(config), ring_(ring) {
+  if (config_.buffers < 2) throw Error(ExitCode::usage, "the reader needs at least 2 buffers");
+  if (config_.margin > config_.page_size) throw Error(ExitCode::usage, "the margin must not exceed the page size");
+  if (ring_.capacity() < config_.page_size + config_.margin)
+    throw Error(ExitCode::internal, "chunk buffers are smaller than page + margin");
+}
+
+void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic<bool>& stop) {
+  using clock = std::chrono::steady_clock;
+  const auto known_size = source_.size();
+  const std::size_t page = config_.page_size;
+  ChunkPtr previous;
+  for (std::uint64_t index = 0; !stop.load(std::memory_order_relaxed); ++index) {
+    const std::uint64_t offset = index * page;
+    if (known_size && offset >= *known_size) break;
+    std::byte* buffer = ring_.acquire();
+    auto started = clock::now();
+
+    // The head of this page was read as the previous chunk's margin.
+    std::size_t overlap = previous ? previous->data_len - previous->page_len : 0;
+    if (overlap) std::memcpy(buffer, previous->bytes + previous->page_len, overlap);
+    std::size_t want = page + config_.margin - overlap;
+    if (known_size) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, *known_size - offset - overlap));
+    std::size_t got = read_span({buffer + overlap, want}, offset + overlap);
+    std::size_t data_len = overlap + got;
+    busy_seconds_ += std::chrono::duration<double>(clock::now() - started).count();
+
+    if (data_len == 0) {  // a stream that ended exactly on a page boundary
+      ring_.release(buffer);
+      break;
+    }
+    auto* chunk = new Chunk{index, offset, std::min(page, data_len), data_len, buffer};
+    ChunkPtr shared(chunk, [ring = &ring_, buffer](const Chunk* c) {
+      ring->release(buffer);
+      delete c;
+    });
+    image_size_ = offset + chunk->page_len;
+    bool last = known_size ? image_size_ >= *known_size : (got < want && data_len <= page);
+    previous = shared;
+    deliver(std::move(shared));
+    if (last) break;
+  }
+}
+
+std::size_t Reader::read_span(std::span<std::byte> buffer, std::uint64_t offset) {
+  Source::Read r = source_.read_at(buffer, offset);
+  bytes_read_ += r.bytes;
+  if (!r.error) return r.bytes;
+  if (!source_.random_access())
+    throw Error(ExitCode::input, "read error on " + in_quotes(source_.paths().front()) + " at offset " +
+                                     std::to_string(offset + r.bytes) + ": " + errno_text(r.error) +
+                                     " (a stream cannot be re-read)");
+  std::size_t present = r.bytes;
+  bool eof = false;
+  recover(buffer.subspan(r.bytes), offset + r.bytes, eof, present);
+  return present;
+}
+
+// Bisects a failing range at sector boundaries until each failing piece lies within one
+// sector; those are zero-filled and recorded. Costs O(log(range / sector)) reads per bad sector.
+void Reader::recover(std::span<std::byte> buffer, std::uint64_t offset, bool& eof, std::size_t& present) {
+  if (buffer.empty() || eof) return;
+  Source::Read r = source_.read_at(buffer, offset);
+  if (!r.error) {
+    bytes_read_ += r.bytes;
+    present += r.bytes;
+    eof = r.bytes < buffer.size();
+    return;
+  }
+  const std::uint64_t sector = config_.sector_size;
+  const std::uint64_t first_sector = offset / sector;
+  const std::uint64_t last_sector = (offset + buffer.size() - 1) / sector;
+  if (first_sector == last_sector) {
+    std::memset(buffer.data(), 0, buffer.size());
+    record_bad(offset, buffer.size());
+    present += buffer.size();
+    return;
+  }
+  std::uint64_t mid = (offset + buffer.size() / 2) / sector * sector;
+  if (mid <= offset) mid = (first_sector + 1) * sector;
+  auto head = static_cast<std::size_t>(mid - offset);
+  recover(buffer.first(head), offset, eof, present);
+  recover(buffer.subspan(head), mid, eof, present);
+}
+
+void Reader::record_bad(std::uint64_t offset, std::uint64_t length) {
+  if (!bad_ranges_.empty()) {
+    auto& last = bad_ranges_.back();
+    if (last.offset + last.length == offset) {
+      last.length += length;
+      return;
+    }
+  }
+  bad_ranges_.push_back({offset, length});
+}
+
+}  // namespace trawl::detail

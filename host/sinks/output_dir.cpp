@@ -1,0 +1,105 @@
+#include "host/sinks/output_dir.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+#include "host/util/text.hpp"
+#include "host/util/unique_fd.hpp"
+#include "trawl/trawl.hpp"
+
+namespace fs = std::filesystem;
+
+namespace trawl::detail {
+namespace {
+
+bool is_inside(const fs::path& inner, const fs::path& outer) {
+  auto i = inner.begin();
+  for (auto o = outer.begin(); o != outer.end(); ++o, ++i)
+    if (i == inner.end() || *i != *o) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, const std::vector<std::string>& evidence_paths) {
+  std::error_code ec;
+  auto status = fs::status(dir, ec);
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status)) throw Error(ExitCode::output, "output " + in_quotes(dir.string()) + " exists and is not a folder");
+    if (!force && !fs::is_empty(dir, ec))
+      throw Error(ExitCode::output, "output folder " + in_quotes(dir.string()) + " is not empty (use --force to write into it)");
+  } else if (!fs::create_directories(dir, ec) && ec) {
+    throw Error(ExitCode::output, "cannot create output folder " + in_quotes(dir.string()) + ": " + ec.message());
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw Error(ExitCode::output, "cannot write to output folder " + in_quotes(dir.string()) + ": " + errno_text(errno));
+
+  std::vector<std::string> warnings;
+  const fs::path out = fs::weakly_canonical(dir, ec);
+  for (const auto& evidence : evidence_paths) {
+    if (evidence == "-") continue;
+    fs::path folder = fs::weakly_canonical(fs::path(evidence), ec).parent_path();
+    if (ec || folder.empty() || folder == "/dev") continue;
+    if (is_inside(out, folder)) {
+      warnings.push_back("output folder " + in_quotes(dir.string()) + " is inside the evidence folder " +
+                         in_quotes(folder.string()) + "; keep results apart from evidence");
+      break;
+    }
+  }
+  return warnings;
+}
+
+void write_file_atomically(const fs::path& path, std::string_view contents) {
+  fs::path temporary = path;
+  temporary += ".tmp";
+  {
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw Error(ExitCode::output, "cannot create " + in_quotes(temporary.string()) + ": " + errno_text(errno));
+    const char* p = contents.data();
+    std::size_t left = contents.size();
+    while (left) {
+      ssize_t n = ::write(fd.get(), p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        ::unlink(temporary.c_str());
+        throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) {
+      int err = errno;
+      ::unlink(temporary.c_str());
+      throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
+    }
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0)
+    throw Error(ExitCode::output, "cannot rename " + in_quotes(temporary.string()) + ": " + errno_text(errno));
+}
+
+RunLog::RunLog(const fs::path& path) : out_(path, std::ios::app) {
+  if (!out_) throw Error(ExitCode::output, "cannot open log " + in_quotes(path.string()));
+}
+
+void RunLog::write(std::string_view level, std::string_view message) {
+  std::lock_guard lock(mutex_);
+  if (!out_.is_open()) return;
+  out_ << utc_now() << ' ' << level << ' ' << message << '\n';
+  out_.flush();
+}
+
+std::string utc_now() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+}  // namespace trawl::detail

@@ -1,0 +1,38 @@
+// The output folder: checked before anything is read, written only through these helpers.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl::detail {
+
+// Creates `dir` if missing. Refuses (Error(output)) a path that is not a folder, a folder that
+// is not empty unless `force`, and one that cannot be written. Returns warnings, one line each
+// (output inside the folder of an evidence file).
+std::vector<std::string> prepare_output_dir(const std::filesystem::path& dir, bool force,
+                                            const std::vector<std::string>& evidence_paths);
+
+// Writes a whole file atomically: a temporary file in the same folder, fsync, rename. A reader
+// sees the old file or the new one, never half of one.
+void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
+
+// trawl.log: one timestamped line per event, flushed at once so a killed run keeps its log.
+class RunLog {
+ public:
+  RunLog() = default;
+  explicit RunLog(const std::filesystem::path& path);
+  void write(std::string_view level, std::string_view message);
+
+ private:
+  std::mutex mutex_;
+  std::ofstream out_;
+};
+
+// "2026-11-28T23:59:00Z"
+std::string utc_now();
+
+}  // namespace trawl::detail

@@ -1,0 +1,139 @@
+// trawl — the engine's public interface.
+//
+// A program that embeds trawl opens a Source, fills ScanOptions and calls scan(); the
+// `trawl` command-line tool is a thin client of exactly this header. Everything else
+// (reader, backends, sinks) is internal and may change between versions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+// The library's version, e.g. "0.1.0".
+std::string_view version() noexcept;
+
+// Process exit codes of the `trawl` tool; documented in README.md. Library errors carry one.
+enum class ExitCode : int {
+  ok = 0,
+  internal = 1,       // a bug or an unexpected system failure
+  usage = 2,          // unknown option, bad value, missing argument
+  input = 3,          // evidence cannot be opened: missing, a directory, no permission, broken split set
+  output = 4,         // output folder not empty (without --force), not writable, disk full
+  read_errors = 5,    // the pass completed, but unreadable ranges were zero-filled (see bad_ranges)
+  mismatch = 6,       // `trawl verify`: a computed hash differs from the expected one
+  interrupted = 130,  // stopped by SIGINT/SIGTERM; what was written is valid but incomplete
+};
+
+// Every error the library reports: a one-line message plus the exit code it maps to.
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const noexcept { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// A half-open byte range [offset, offset + length) of the image.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  friend bool operator==(const ByteRange&, const ByteRange&) = default;
+};
+
+// Evidence as a stateless positional read: any thread may call read_at at any offset (random
+// access sources), or, for streams, only at the offset where the previous read ended.
+class Source {
+ public:
+  struct Read {
+    std::size_t bytes = 0;  // bytes stored; fewer than requested only at the end of the image
+    int error = 0;          // errno of a failed read (then `bytes` are valid, the rest unknown)
+  };
+  virtual ~Source() = default;
+  virtual Read read_at(std::span<std::byte> buffer, std::uint64_t offset) const = 0;
+  // The image size in bytes, or nullopt for a stream whose end is found by reading.
+  virtual std::optional<std::uint64_t> size() const = 0;
+  // False for stdin and pipes: stages that need to seek (carving) cannot run on them.
+  virtual bool random_access() const = 0;
+  // "raw", "split", "device" or "stdin".
+  virtual std::string_view kind() const = 0;
+  // The files behind the source, in image order ("-" for stdin).
+  virtual std::vector<std::string> paths() const = 0;
+};
+
+// Opens evidence read-only: a raw image, the first file of a split set (image.001 finds .002, ...),
+// a block device, or "-" for stdin. Throws Error(ExitCode::input) with a one-line reason.
+std::unique_ptr<Source> open_source(const std::string& path);
+
+struct ScanOptions {
+  // Whole-image hashes: any of md5, sha1, sha256, sha512, xxh128; each runs on its own thread.
+  std::vector<std::string> image_hashes{"md5", "sha1", "sha256"};
+  // Per-block hashes: any of md5, sha1, sha256, xxh64; one compact file per algorithm.
+  std::vector<std::string> block_hashes{"sha256"};
+  std::uint32_t block_size = 4096;  // power of two >= 512
+  // Reading: each chunk owns `page_size` bytes and also holds the next `margin` bytes.
+  std::size_t page_size = 16u << 20;  // multiple of block_size
+  std::size_t margin = 1u << 20;      // <= page_size
+  std::size_t buffers = 6;            // chunk buffers in the ring (bounds memory)
+  unsigned threads = 0;               // block-hash workers; 0 = one per core
+  std::uint32_t sector_size = 512;    // smallest read retried after an I/O error
+  std::string backend = "auto";       // auto | cpu | cuda
+  // Output folder (created if missing); empty = write no files, only return the report.
+  std::filesystem::path output;
+  bool force = false;  // allow an output folder that is not empty
+};
+
+struct ImageDigest {
+  std::string algorithm;  // as named in ScanOptions::image_hashes
+  std::string hex;        // lowercase, as printed by md5sum & co.
+};
+
+struct BlockHashOutput {
+  std::string algorithm;
+  std::filesystem::path file;  // compact block-digest file; read back with `trawl blocks`
+  std::uint64_t blocks = 0;
+};
+
+struct ScanReport {
+  std::string image;          // the path given
+  std::string source_kind;    // Source::kind()
+  std::string backend;        // the backend that ran: "cpu" or "cuda"
+  std::string backend_notice; // why auto fell back to the CPU, or empty
+  std::uint64_t image_size = 0;
+  std::uint64_t bytes_read = 0;           // bytes delivered by the source (bad sectors excluded)
+  std::vector<ByteRange> bad_ranges;      // unreadable, zero-filled, merged, in offset order
+  std::vector<ImageDigest> image_hashes;  // in the order requested
+  std::vector<BlockHashOutput> block_hashes;
+  std::map<std::string, double> stage_seconds;  // busy time per stage
+  double wall_seconds = 0;
+  bool interrupted = false;
+  ExitCode exit_code() const noexcept;
+};
+
+// Receives what a scan produces while it runs. Called from engine threads, one call at a time.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_progress(std::uint64_t /*bytes_done*/, std::optional<std::uint64_t> /*total*/) {}
+  virtual void on_record(std::string_view /*json_line*/) {}  // one JSON object, no newline
+  virtual void on_notice(std::string_view /*message*/) {}    // one line for a person
+};
+
+// Reads the whole source once and runs every requested stage on it. Throws Error on bad
+// options or output problems; read errors do not throw (they become bad_ranges).
+ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer = nullptr);
+
+// Asks a running scan() in this process to stop at the next chunk (safe from a signal handler).
+void request_stop() noexcept;
+
+}  // namespace trawl
