@@ -14,6 +14,12 @@
 
 namespace trawl::detail {
 
+// Where the digests of one algorithm go: digest_size bytes per block, in block order.
+struct BlockDigestRequest {
+  HashAlgorithm algorithm;
+  std::span<std::byte> out;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -22,10 +28,11 @@ class Backend {
   virtual HostBuffer allocate_host(std::size_t size) { return allocate_aligned(size); }
   // How many threads should call the backend at once.
   virtual unsigned workers() const = 0;
-  // Digest of every block_size block of `page` (the last block may be short) into `out`,
-  // digest_size bytes per block in block order. Thread-safe.
-  virtual void hash_blocks(HashAlgorithm algorithm, std::span<const std::byte> page, std::uint32_t block_size,
-                           std::span<std::byte> out) = 0;
+  // Digest of every block_size block of `page` (the last block may be short), for each request.
+  // `page` lies in a buffer from allocate_host(). Thread-safe: called by workers() threads at
+  // once, each with its own chunk, which is how a device backend overlaps copies and kernels.
+  virtual void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
+                           std::span<const BlockDigestRequest> requests) = 0;
 };
 
 // threads == 0: one per core.

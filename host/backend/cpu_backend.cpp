@@ -16,8 +16,14 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return "cpu"; }
   unsigned workers() const override { return workers_; }
 
-  void hash_blocks(HashAlgorithm algorithm, std::span<const std::byte> page, std::uint32_t block_size,
-                   std::span<std::byte> out) override {
+  void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
+                   std::span<const BlockDigestRequest> requests) override {
+    for (const auto& request : requests) hash_blocks(request.algorithm, page, block_size, request.out);
+  }
+
+ private:
+  static void hash_blocks(HashAlgorithm algorithm, std::span<const std::byte> page, std::uint32_t block_size,
+                          std::span<std::byte> out) {
     const std::size_t digest_size = info(algorithm).digest_size;
     const std::size_t blocks = (page.size() + block_size - 1) / block_size;
     auto* digest = reinterpret_cast<unsigned char*>(out.data());
@@ -37,7 +43,6 @@ class CpuBackend final : public Backend {
     }
   }
 
- private:
   unsigned workers_;
 };
 

@@ -5,12 +5,14 @@ namespace trawl::detail {
 void BlockHashStage::consume(const Chunk& chunk) {
   const std::uint64_t first_block = chunk.offset / block_size_;
   const std::size_t blocks = (chunk.page_len + block_size_ - 1) / block_size_;
-  std::vector<std::byte> digests;
-  for (auto& output : outputs_) {
-    digests.resize(blocks * info(output.algorithm).digest_size);
-    backend_.hash_blocks(output.algorithm, chunk.page(), block_size_, digests);
-    output.writer->write(first_block, digests);
+  std::vector<std::vector<std::byte>> digests(outputs_.size());
+  std::vector<BlockDigestRequest> requests;
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    digests[i].resize(blocks * info(outputs_[i].algorithm).digest_size);
+    requests.push_back({outputs_[i].algorithm, digests[i]});
   }
+  backend_.hash_blocks(chunk.page(), block_size_, requests);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) outputs_[i].writer->write(first_block, digests[i]);
 }
 
 }  // namespace trawl::detail
