@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything trawl needs to build and test, with apt-get, on Debian 12 / Ubuntu.
+# Idempotent and quiet when all is there. Run as root (or with sudo available).
+#   scripts/setup.sh                 build + test dependencies
+#   scripts/setup.sh --bench-tools   also the tools the benchmarks compare against
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git python3 coreutils util-linux
+  libssl-dev libxxhash-dev xxhash libboost-program-options-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--bench-tools" ]]; then
+  packages+=(hashdeep dc3dd)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
