@@ -1,14 +1,10 @@
 #include <string>
 
 #include "host/backend/backend.hpp"
+#include "host/backend/cuda/cuda_backend.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
-
-#ifdef TRAWL_HAVE_CUDA
-// Defined in the CUDA backend: the backend, or nullptr with the reason in `why`.
-std::unique_ptr<Backend> make_cuda_backend(std::string& why);
-#endif
 
 BackendChoice select_backend(std::string_view name, unsigned threads) {
   if (name == "cpu") return {make_cpu_backend(threads), ""};

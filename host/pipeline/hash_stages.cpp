@@ -1,6 +1,26 @@
 #include "host/pipeline/hash_stages.hpp"
 
+#include <chrono>
+
 namespace trawl::detail {
+
+HashAlgorithm slowest_image_algorithm(const std::vector<HashAlgorithm>& algorithms) {
+  static const std::vector<std::byte> sample(256 << 10, std::byte{0x5a});
+  HashAlgorithm slowest = algorithms.front();
+  double longest = -1;
+  for (auto algorithm : algorithms) {
+    auto hasher = make_image_hasher(algorithm);
+    auto started = std::chrono::steady_clock::now();
+    hasher->update(sample);
+    hasher->final_hex();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (seconds > longest) {
+      longest = seconds;
+      slowest = algorithm;
+    }
+  }
+  return slowest;
+}
 
 void BlockHashStage::consume(const Chunk& chunk) {
   const std::uint64_t first_block = chunk.offset / block_size_;

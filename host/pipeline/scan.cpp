@@ -78,7 +78,10 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
 
   // Stages. Block digests need somewhere to go: without an output folder they are skipped.
   std::vector<std::unique_ptr<ImageHashStage>> image_stages;
-  for (auto a : image_algorithms) image_stages.push_back(std::make_unique<ImageHashStage>(a));
+  if (!image_algorithms.empty()) {
+    const HashAlgorithm critical = slowest_image_algorithm(image_algorithms);
+    for (auto a : image_algorithms) image_stages.push_back(std::make_unique<ImageHashStage>(a, a == critical));
+  }
   std::unique_ptr<BlockHashStage> block_stage;
   if (writes && !block_algorithms.empty()) {
     std::vector<BlockHashStage::Output> outputs;
@@ -86,6 +89,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
       outputs.push_back({a, std::make_unique<BlockDigestWriter>(options.output / ("blocks." + std::string(info(a).name)), a,
                                                                 options.block_size)});
     block_stage = std::make_unique<BlockHashStage>(*backend, options.block_size, std::move(outputs));
+    block_stage->yield_to_image_hashes(!image_algorithms.empty());
   }
 
   Failure failure;

@@ -1,5 +1,9 @@
 #include "host/pipeline/stage.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <chrono>
 
 namespace trawl::detail {
@@ -30,6 +34,9 @@ void StageRunner::close_and_join() {
 
 void StageRunner::work() {
   using clock = std::chrono::steady_clock;
+  // Lowering a thread's own priority needs no privilege; failure only costs speed.
+  if (int nice = stage_.nice())
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), ::getpriority(PRIO_PROCESS, 0) + nice);
   for (;;) {
     ChunkPtr chunk;
     {

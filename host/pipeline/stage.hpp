@@ -22,6 +22,9 @@ class ChunkStage {
   virtual std::string name() const = 0;
   // 1: chunks arrive in image order on one thread. More: any order, concurrently.
   virtual unsigned workers() const { return 1; }
+  // Added to the worker threads' nice value. Stages off the critical path (every chain but the
+  // slowest whole-image hash) yield to it, so the pass takes as long as that one chain.
+  virtual int nice() const { return 0; }
   virtual void consume(const Chunk& chunk) = 0;
 };
 
