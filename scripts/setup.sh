@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git python3 coreutils util-linux
+  build-essential cmake ninja-build pkg-config git python3 coreutils util-linux bc
   libssl-dev libxxhash-dev xxhash libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
