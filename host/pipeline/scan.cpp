@@ -98,7 +98,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size};
-  ChunkRing ring(options.buffers, options.page_size + options.margin,
+  ChunkRing ring(options.buffers, buffer_size(reader_config),
                  [&](std::size_t size) { return backend->allocate_host(size); });
   Reader reader(source, reader_config, ring);
   std::atomic<bool> stop{false};

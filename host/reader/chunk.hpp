@@ -1,6 +1,10 @@
 // A chunk: `page` bytes that it owns plus up to `margin` bytes that belong to the next chunk.
 // Everything that *starts* in the page is reported by this chunk; whatever starts in the margin
 // is left to the next one (bulk_extractor's sbuf rule).
+//
+// It also carries up to `margin` bytes *before* the page (the lookbehind), so a scanner that
+// sees a match end in the page can tell where it really starts, and whether it started in the
+// previous page (then it is not this chunk's). Matches are at most `margin` bytes long.
 #pragma once
 
 #include <cstddef>
@@ -15,10 +19,13 @@ struct Chunk {
   std::uint64_t offset = 0;     // absolute image offset of the first byte (page starts here)
   std::size_t page_len = 0;     // bytes owned; == page size except for the last chunk
   std::size_t data_len = 0;     // page_len + margin bytes present (margin is short at the end)
-  const std::byte* bytes = nullptr;  // valid for data_len bytes while the Chunk is alive
+  std::size_t before_len = 0;   // lookbehind bytes before `bytes`: min(margin, offset)
+  const std::byte* bytes = nullptr;  // page start; [bytes - before_len, bytes + data_len) is valid
 
   std::span<const std::byte> page() const { return {bytes, page_len}; }
   std::span<const std::byte> data() const { return {bytes, data_len}; }
+  // Lookbehind + page + margin: starts at absolute offset `offset - before_len`.
+  std::span<const std::byte> with_lookbehind() const { return {bytes - before_len, before_len + data_len}; }
 };
 
 // Shared by every stage that reads the chunk; the buffer returns to the ring when the last

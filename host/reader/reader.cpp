@@ -37,8 +37,8 @@ Reader::Reader(const Source& source, const ReaderConfig& config, ChunkRing& ring
     : source_(source), config_(config), ring_(ring) {
   if (config_.buffers < 2) throw Error(ExitCode::usage, "the reader needs at least 2 buffers");
   if (config_.margin > config_.page_size) throw Error(ExitCode::usage, "the margin must not exceed the page size");
-  if (ring_.capacity() < config_.page_size + config_.margin)
-    throw Error(ExitCode::internal, "chunk buffers are smaller than page + margin");
+  if (ring_.capacity() < buffer_size(config_))
+    throw Error(ExitCode::internal, "chunk buffers are smaller than lookbehind + page + margin");
 }
 
 void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic<bool>& stop) {
@@ -52,12 +52,18 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
     std::byte* buffer = ring_.acquire();
     auto started = clock::now();
 
-    // The head of this page was read as the previous chunk's margin.
-    std::size_t overlap = previous ? previous->data_len - previous->page_len : 0;
-    if (overlap) std::memcpy(buffer, previous->bytes + previous->page_len, overlap);
+    // Buffer layout: [lookbehind: margin][page][margin]. The lookbehind and the head of this
+    // page are the tail of the previous chunk's buffer: one copy, no byte read twice.
+    std::byte* page_start = buffer + config_.margin;
+    std::size_t before = 0, overlap = 0;
+    if (previous) {
+      before = std::min(config_.margin, previous->page_len);
+      overlap = previous->data_len - previous->page_len;
+      std::memcpy(page_start - before, previous->bytes + previous->page_len - before, before + overlap);
+    }
     std::size_t want = page + config_.margin - overlap;
     if (known_size) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, *known_size - offset - overlap));
-    std::size_t got = read_span({buffer + overlap, want}, offset + overlap);
+    std::size_t got = read_span({page_start + overlap, want}, offset + overlap);
     std::size_t data_len = overlap + got;
     busy_seconds_ += std::chrono::duration<double>(clock::now() - started).count();
 
@@ -65,7 +71,7 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
       ring_.release(buffer);
       break;
     }
-    auto* chunk = new Chunk{index, offset, std::min(page, data_len), data_len, buffer};
+    auto* chunk = new Chunk{index, offset, std::min(page, data_len), data_len, before, page_start};
     ChunkPtr shared(chunk, [ring = &ring_, buffer](const Chunk* c) {
       ring->release(buffer);
       delete c;

@@ -24,6 +24,9 @@ struct ReaderConfig {
   std::uint32_t sector_size = 512;
 };
 
+// Bytes a chunk buffer holds: lookbehind (margin) + page + margin.
+inline std::size_t buffer_size(const ReaderConfig& c) { return c.page_size + 2 * c.margin; }
+
 // A fixed set of equally sized buffers; acquire() blocks until one is free.
 class ChunkRing {
  public:

@@ -268,6 +268,22 @@ TEST_F(Cli, SeveralImagesGetOneFolderEach) {
   EXPECT_TRUE(fs::exists(dir / "case2" / "b.raw" / "summary.json"));
 }
 
+TEST_F(Cli, SigintStopsCleanlyWithCode130AndNoFinalHashes) {
+  auto image = dir / "big.raw";
+  write_file(image, random_bytes(512u << 20, 17));
+  auto out = dir / "o";
+  // sha512 + md5 on 1 MiB pages keeps the pass busy for a few seconds on any machine.
+  auto r = run(cli() + " scan " + q(image) + " -o " + q(out) +
+               " --hash md5,sha512 --page-size 1M --buffers 2 --progress none & pid=$!; sleep 0.5; kill -INT $pid; wait $pid");
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  auto summary = nlohmann::json::parse(read_text(out / "summary.json"));
+  EXPECT_EQ(summary["interrupted"], true);
+  EXPECT_EQ(summary["exit_code"], 130);
+  EXPECT_TRUE(summary["hashes"].empty());
+  EXPECT_FALSE(fs::exists(out / "hashes.txt"));
+  EXPECT_LT(summary["image"]["size"].get<std::uint64_t>(), 512u << 20);
+}
+
 TEST_F(Cli, HelpHasExamplesAndVersionPrintsTheVersion) {
   auto help = trawl("scan --help");
   EXPECT_EQ(help.exit_code, 0);

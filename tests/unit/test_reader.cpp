@@ -17,22 +17,30 @@ struct Seen {
   std::uint64_t offset;
   std::size_t page_len;
   std::vector<std::byte> data;
+  std::vector<std::byte> lookbehind;
 };
 
 std::vector<Seen> read_all(const Source& source, ReaderConfig config, Reader** out_reader = nullptr,
                            std::vector<ByteRange>* bad = nullptr) {
-  ChunkRing ring(config.buffers, config.page_size + config.margin, allocate_aligned);
+  ChunkRing ring(config.buffers, buffer_size(config), allocate_aligned);
   Reader reader(source, config, ring);
   std::vector<Seen> seen;
   std::atomic<bool> stop{false};
-  reader.run([&](ChunkPtr c) { seen.push_back({c->offset, c->page_len, {c->data().begin(), c->data().end()}}); }, stop);
+  reader.run(
+      [&](ChunkPtr c) {
+        auto all = c->with_lookbehind();
+        seen.push_back({c->offset, c->page_len, {c->data().begin(), c->data().end()},
+                        {all.begin(), all.begin() + static_cast<std::ptrdiff_t>(c->before_len)}});
+      },
+      stop);
   if (bad) *bad = reader.bad_ranges();
   (void)out_reader;
   return seen;
 }
 
 // Every page is contiguous with the previous one, every chunk's bytes equal the image's at the
-// same absolute offsets, and the margin is exactly the head of the next page.
+// same absolute offsets, the margin is exactly the head of the next page and the lookbehind
+// the tail of the previous one.
 void expect_exact_cover(const std::vector<Seen>& seen, const std::vector<std::byte>& image, const ReaderConfig& config) {
   std::uint64_t next = 0;
   for (const auto& s : seen) {
@@ -40,6 +48,8 @@ void expect_exact_cover(const std::vector<Seen>& seen, const std::vector<std::by
     ASSERT_EQ(s.page_len, std::min<std::uint64_t>(config.page_size, image.size() - s.offset));
     ASSERT_EQ(s.data.size(), std::min<std::uint64_t>(config.page_size + config.margin, image.size() - s.offset));
     ASSERT_EQ(0, std::memcmp(s.data.data(), image.data() + s.offset, s.data.size())) << "chunk at " << s.offset;
+    ASSERT_EQ(s.lookbehind.size(), std::min<std::uint64_t>(config.margin, s.offset));
+    ASSERT_EQ(0, std::memcmp(s.lookbehind.data(), image.data() + s.offset - s.lookbehind.size(), s.lookbehind.size()));
     next += s.page_len;
   }
   EXPECT_EQ(next, image.size());
@@ -110,7 +120,7 @@ TEST(Reader, ASlowConsumerHoldingBuffersOnlySlowsTheReader) {
   auto image = test::random_bytes(40 * 4096 + 5, 2);
   MemorySource source(image);
   ReaderConfig config{4096, 512, 2, 512};
-  ChunkRing ring(config.buffers, config.page_size + config.margin, allocate_aligned);
+  ChunkRing ring(config.buffers, buffer_size(config), allocate_aligned);
   Reader reader(source, config, ring);
   std::vector<ChunkPtr> held;
   std::vector<std::thread> releasers;
