@@ -13,3 +13,23 @@ if(NOT TARGET trawl_xxhash)
     IMPORTED_LOCATION "${XXHASH_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${XXHASH_INCLUDE_DIR}")
 endif()
+
+# Hyperscan (vectorscan on non-x86: same API, same header) and libphonenumber ship no CMake
+# config on Debian 12 either.
+find_path(HYPERSCAN_INCLUDE_DIR hs.h PATH_SUFFIXES hs REQUIRED)
+find_library(HYPERSCAN_LIBRARY hs REQUIRED)
+if(NOT TARGET trawl_hyperscan)
+  add_library(trawl_hyperscan UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(trawl_hyperscan PROPERTIES
+    IMPORTED_LOCATION "${HYPERSCAN_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${HYPERSCAN_INCLUDE_DIR}")
+endif()
+find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
+find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)
+if(NOT TARGET trawl_phonenumber)
+  add_library(trawl_phonenumber UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(trawl_phonenumber PROPERTIES
+    IMPORTED_LOCATION "${PHONENUMBER_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${PHONENUMBER_INCLUDE_DIR}")
+endif()
+find_package(ZLIB REQUIRED)

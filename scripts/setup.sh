@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 coreutils util-linux bc
   libssl-dev libxxhash-dev xxhash libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhyperscan-dev libphonenumber-dev zlib1g-dev
 )
 if [[ "${1:-}" == "--bench-tools" ]]; then
   packages+=(hashdeep dc3dd)
