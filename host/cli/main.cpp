@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "host/cli/bench.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -31,6 +32,7 @@ Usage:
   trawl scan IMAGE... -o OUTDIR [options]   hash (and later carve and search) images
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl blocks FILE [--limit N]             print a block-digest file as text
+  trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -51,7 +53,11 @@ Examples:
   trawl scan disk.raw -o out/ --jsonl | jq .           records as JSON Lines on stdout
 )";
 
-void on_signal(int) { trawl::request_stop(); }
+// The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
+void on_signal(int signal_number) {
+  trawl::request_stop();
+  std::signal(signal_number, SIG_DFL);
+}
 
 std::vector<std::string> list_option(const std::string& text) {
   if (text == "none") return {};
@@ -295,6 +301,7 @@ int main(int argc, char** argv) {
     if (command == "scan") return run_scan(rest);
     if (command == "verify") return run_verify(rest);
     if (command == "blocks") return run_blocks(rest);
+    if (command == "bench") return trawl::cli::run_bench(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

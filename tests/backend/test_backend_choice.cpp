@@ -1,0 +1,111 @@
+// Backend choice (design.md: "auto = CUDA if a usable device exists, else CPU with a one-line
+// notice"; `cuda` without a device is a usage error that says why). Runs on every machine: where
+// a device IS present the no-device expectations are skipped, not faked.
+#include <gtest/gtest.h>
+
+#include "host/backend/backend.hpp"
+#include "support/test_support.hpp"
+#include "trawl/trawl.hpp"
+#ifdef TRAWL_HAVE_CUDA
+#include "host/backend/cuda/cuda_backend.hpp"
+#endif
+
+namespace trawl {
+namespace {
+
+bool cuda_ran(const detail::BackendChoice& choice) { return choice.backend->name() == "cuda"; }
+
+TEST(BackendChoice, CpuIsAlwaysAvailableAndSaysNothing) {
+  auto choice = detail::select_backend("cpu", 2);
+  EXPECT_EQ(choice.backend->name(), "cpu");
+  EXPECT_EQ(choice.backend->workers(), 2u);
+  EXPECT_TRUE(choice.notice.empty());
+}
+
+TEST(BackendChoice, AutoFallsBackToTheCpuWithAOneLineNoticeWhenNoDeviceIsUsable) {
+  auto choice = detail::select_backend("auto", 1);
+  if (cuda_ran(choice)) {
+    EXPECT_TRUE(choice.notice.empty()) << choice.notice;
+    GTEST_SKIP() << "a usable CUDA device is present: auto chose it";
+  }
+  EXPECT_EQ(choice.backend->name(), "cpu");
+  EXPECT_EQ(choice.notice.rfind("using the CPU backend: ", 0), 0u) << choice.notice;
+  EXPECT_GT(choice.notice.size(), std::string("using the CPU backend: ").size());
+  EXPECT_EQ(choice.notice.find('\n'), std::string::npos) << choice.notice;
+}
+
+TEST(BackendChoice, CudaWithoutAUsableDeviceIsAUsageErrorCarryingTheReason) {
+  auto fallback = detail::select_backend("auto", 1);
+  if (cuda_ran(fallback)) GTEST_SKIP() << "a usable CUDA device is present";
+  const std::string reason = fallback.notice.substr(std::string("using the CPU backend: ").size());
+  try {
+    detail::select_backend("cuda", 1);
+    FAIL() << "expected Error(usage)";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_EQ(std::string(e.what()), "--backend cuda: " + reason);
+  }
+}
+
+TEST(BackendChoice, UnknownBackendNamesTheChoices) {
+  try {
+    detail::select_backend("opencl", 1);
+    FAIL() << "expected Error(usage)";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("auto, cpu or cuda"), std::string::npos) << e.what();
+  }
+}
+
+#ifdef TRAWL_HAVE_CUDA
+// The reason make_cuda_backend gives is the runtime's own text, on one line, inside a sentence
+// that reads well after either prefix select_backend puts before it.
+TEST(BackendChoice, MakeCudaBackendGivesAOneLineReasonOrABackend) {
+  std::string why;
+  auto cuda = detail::make_cuda_backend(why);
+  if (cuda) {
+    EXPECT_EQ(cuda->name(), "cuda");
+    EXPECT_GE(cuda->workers(), 2u);
+    GTEST_SKIP() << "a usable CUDA device is present";
+  }
+  EXPECT_EQ(why.rfind("no usable CUDA device (", 0), 0u) << why;
+  EXPECT_EQ(why.back(), ')') << why;
+  EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  std::cout << "[ reason   ] " << why << "\n";
+}
+#else
+TEST(BackendChoice, BuildsWithoutCudaSayWhyCudaIsMissing) {
+  auto choice = detail::select_backend("auto", 1);
+  EXPECT_EQ(choice.backend->name(), "cpu");
+  EXPECT_NE(choice.notice.find("this build has no CUDA backend"), std::string::npos) << choice.notice;
+}
+#endif
+
+// The same through the CLI, as a user meets it: `--backend cuda` exits 2 with the reason, and
+// TRAWL_BACKEND=cuda does the same; auto scans on the CPU and says so once on stderr.
+TEST(BackendChoice, CliBackendCudaWithoutDeviceExitsWithUsageAndTheReason) {
+  auto fallback = detail::select_backend("auto", 1);
+  if (cuda_ran(fallback)) GTEST_SKIP() << "a usable CUDA device is present";
+  const std::string reason = fallback.notice.substr(std::string("using the CPU backend: ").size());
+  test::TempDir dir;
+  test::write_file(dir / "disk.raw", test::random_bytes(64 << 10, 3));
+  const std::string image = test::shell_quote((dir / "disk.raw").string());
+
+  auto flag = test::run(test::cli() + " scan " + image + " -o " + test::shell_quote((dir / "a").string()) + " --backend cuda");
+  EXPECT_EQ(flag.exit_code, 2) << flag.err;
+  EXPECT_NE(flag.err.find("--backend cuda: " + reason), std::string::npos) << flag.err;
+
+  auto env = test::run("TRAWL_BACKEND=cuda " + test::cli() + " scan " + image + " -o " +
+                       test::shell_quote((dir / "b").string()));
+  EXPECT_EQ(env.exit_code, 2) << env.err;
+  EXPECT_NE(env.err.find(reason), std::string::npos) << env.err;
+
+  auto automatic = test::run(test::cli() + " scan " + image + " -o " + test::shell_quote((dir / "c").string()) +
+                             " --backend auto --progress none");
+  EXPECT_EQ(automatic.exit_code, 0) << automatic.err;
+  EXPECT_NE(automatic.err.find("using the CPU backend: " + reason), std::string::npos) << automatic.err;
+  EXPECT_NE(automatic.out.find("backend   cpu"), std::string::npos) << automatic.out;
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,269 @@
+// The CUDA backend against the CPU backend, byte for byte (label "gpu": ctest -L gpu). Every test
+// skips with make_cuda_backend's reason where no usable device is present, so a CUDA build passes
+// its suite on a machine without a GPU and says why these did not run.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "host/backend/backend.hpp"
+#include "host/backend/cuda/cuda_backend.hpp"
+#include "support/memory_source.hpp"
+#include "support/test_support.hpp"
+#include "trawl/trawl.hpp"
+
+namespace trawl {
+namespace {
+
+using detail::BlockDigestRequest;
+using detail::HashAlgorithm;
+
+constexpr HashAlgorithm kBlockAlgorithms[] = {HashAlgorithm::md5, HashAlgorithm::sha1, HashAlgorithm::sha256,
+                                              HashAlgorithm::xxh64};
+
+// Digests of every block algorithm for one page, in kBlockAlgorithms order, from one call (as the
+// block stage makes it). Outputs are poisoned first: a digest the backend did not write shows.
+std::vector<std::vector<std::byte>> all_digests(detail::Backend& backend, std::span<const std::byte> page,
+                                                std::uint32_t block_size, std::byte poison) {
+  const std::size_t blocks = (page.size() + block_size - 1) / block_size;
+  std::vector<std::vector<std::byte>> out;
+  std::vector<BlockDigestRequest> requests;
+  for (auto algorithm : kBlockAlgorithms) out.emplace_back(blocks * detail::info(algorithm).digest_size, poison);
+  for (std::size_t i = 0; i < out.size(); ++i) requests.push_back({kBlockAlgorithms[i], out[i]});
+  backend.hash_blocks(page, block_size, requests);
+  return out;
+}
+
+class CudaParity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    cuda_ = detail::make_cuda_backend(why);
+    if (!cuda_) GTEST_SKIP() << why;
+  }
+  std::unique_ptr<detail::Backend> cuda_;
+  std::unique_ptr<detail::Backend> cpu_ = detail::make_cpu_backend(2);
+};
+
+TEST_F(CudaParity, BackendDescribesItself) {
+  EXPECT_EQ(cuda_->name(), "cuda");
+  EXPECT_GE(cuda_->workers(), 2u);
+}
+
+// Many pages at once from more threads than there are lanes, so that lanes are contended, copies
+// of one page overlap kernels of another, and a lane is reused for pages of different sizes.
+TEST_F(CudaParity, EveryAlgorithmEqualsTheCpuOnRandomPagesFromSeveralThreads) {
+  struct Case {
+    std::uint32_t block_size;
+    std::size_t size;
+    bool pinned;  // from allocate_host, as the reader's chunks; else ordinary (pageable) memory
+  };
+  std::vector<Case> cases;
+  for (std::uint32_t block_size : {512u, 4096u})
+    for (std::size_t size : {std::size_t{1}, std::size_t{511}, std::size_t{4095}, std::size_t{4097}, std::size_t{65536},
+                             std::size_t{(1 << 20) + 100}, std::size_t{(16 << 20)}, std::size_t{(16 << 20) + 4096 + 3}})
+      for (bool pinned : {true, false}) cases.push_back({block_size, size, pinned});
+
+  std::vector<std::vector<std::byte>> pageable(cases.size());
+  std::vector<detail::HostBuffer> pinned(cases.size());
+  std::vector<std::span<const std::byte>> pages(cases.size());
+  std::vector<std::vector<std::vector<std::byte>>> expected(cases.size()), actual(cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto bytes = test::random_bytes(cases[i].size, 1000 + i);
+    if (cases[i].pinned) {
+      pinned[i] = cuda_->allocate_host(bytes.size());
+      std::memcpy(pinned[i].get(), bytes.data(), bytes.size());
+      pages[i] = {pinned[i].get(), bytes.size()};
+    } else {
+      pageable[i] = std::move(bytes);
+      pages[i] = pageable[i];
+    }
+    expected[i] = all_digests(*cpu_, pages[i], cases[i].block_size, std::byte{0x00});
+  }
+
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (unsigned t = 0; t < cuda_->workers() + 2; ++t)
+    threads.emplace_back([&] {
+      try {
+        for (std::size_t i; (i = next++) < cases.size();)
+          actual[i] = all_digests(*cuda_, pages[i], cases[i].block_size, std::byte{0xA5});
+      } catch (const std::exception& e) {
+        ++failures;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    for (std::size_t a = 0; a < std::size(kBlockAlgorithms); ++a)
+      EXPECT_TRUE(actual[i][a] == expected[i][a])
+          << detail::info(kBlockAlgorithms[a]).name << ", page of " << cases[i].size << " bytes ("
+          << (cases[i].pinned ? "pinned" : "pageable") << "), blocks of " << cases[i].block_size;
+}
+
+TEST_F(CudaParity, EachAlgorithmAloneAndTheEmptyPage) {
+  const auto page = test::random_bytes((256 << 10) + 17, 77);
+  for (auto algorithm : kBlockAlgorithms) {
+    const std::size_t bytes = ((page.size() + 4095) / 4096) * detail::info(algorithm).digest_size;
+    std::vector<std::byte> cpu(bytes), cuda(bytes, std::byte{0xA5});
+    const BlockDigestRequest cpu_request{algorithm, cpu}, cuda_request{algorithm, cuda};
+    cpu_->hash_blocks(page, 4096, {&cpu_request, 1});
+    cuda_->hash_blocks(page, 4096, {&cuda_request, 1});
+    EXPECT_TRUE(cpu == cuda) << detail::info(algorithm).name;
+  }
+  // No block: nothing is written and nothing fails.
+  std::vector<std::byte> none;
+  const BlockDigestRequest empty{HashAlgorithm::sha256, none};
+  EXPECT_NO_THROW(cuda_->hash_blocks({}, 4096, {&empty, 1}));
+}
+
+TEST_F(CudaParity, TooSmallAnOutputIsAnInternalError) {
+  const auto page = test::random_bytes(8192, 5);
+  std::vector<std::byte> out(32);  // room for one SHA-256 digest, two are needed
+  const BlockDigestRequest request{HashAlgorithm::sha256, out};
+  try {
+    cuda_->hash_blocks(page, 4096, {&request, 1});
+    FAIL() << "expected Error(internal)";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::internal);
+  }
+}
+
+TEST_F(CudaParity, AnImageOnlyAlgorithmIsAnInternalError) {
+  const auto page = test::random_bytes(4096, 6);
+  std::vector<std::byte> out(64);
+  const BlockDigestRequest request{HashAlgorithm::sha512, out};
+  try {
+    cuda_->hash_blocks(page, 4096, {&request, 1});
+    FAIL() << "expected Error(internal)";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_NE(std::string(e.what()).find("sha512"), std::string::npos) << e.what();
+  }
+}
+
+std::string file_bytes(const test::fs::path& path) { return test::read_text(path); }
+
+// A whole pass on each backend, with small pages so that many chunks are in flight at once.
+TEST_F(CudaParity, ScanWithCudaWritesTheSameBlockFilesAsWithCpu) {
+  test::TempDir dir;
+  test::MemorySource source(test::random_bytes((5 << 20) + 123, 2024));
+  std::map<std::string, ScanReport> reports;
+  for (const std::string backend : {"cpu", "cuda"}) {
+    ScanOptions o;
+    o.backend = backend;
+    o.page_size = 256 << 10;
+    o.margin = 16 << 10;
+    o.buffers = 8;
+    o.image_hashes = {"md5", "sha256"};
+    o.block_hashes = {"md5", "sha1", "sha256", "xxh64"};
+    o.output = dir / backend;
+    reports[backend] = scan(source, o);
+  }
+  EXPECT_EQ(reports["cuda"].backend, "cuda");
+  EXPECT_EQ(reports["cpu"].backend, "cpu");
+  ASSERT_EQ(reports["cuda"].image_hashes.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(reports["cuda"].image_hashes[i].hex, reports["cpu"].image_hashes[i].hex);
+  for (const char* algorithm : {"md5", "sha1", "sha256", "xxh64"}) {
+    const std::string name = std::string("blocks.") + algorithm;
+    const auto cpu = file_bytes(dir / "cpu" / name), cuda = file_bytes(dir / "cuda" / name);
+    EXPECT_GT(cpu.size(), 64u) << name;
+    EXPECT_TRUE(cpu == cuda) << name << " differs between the backends";
+  }
+}
+
+// ---- The large image (TRAWL_GPU_BIG_TEST=1): 4 GiB + a partial block, streamed, never stored.
+
+// Bytes that are a pure function of their offset, so that any chunking reads the same image:
+// 64 MiB regions cycle through random data, zeros (a sparse stretch), random again, and one
+// 4 KiB random block repeated (identical block digests, as in duplicated files).
+class GeneratedImageSource final : public Source {
+ public:
+  explicit GeneratedImageSource(std::uint64_t size) : size_(size) {}
+  Read read_at(std::span<std::byte> buffer, std::uint64_t offset) const override {
+    Read r;
+    r.bytes = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), offset < size_ ? size_ - offset : 0));
+    for (std::size_t i = 0; i < r.bytes;) {
+      const std::uint64_t at = offset + i;
+      if ((at & 7) == 0 && r.bytes - i >= 8) {
+        const std::uint64_t word = word_at(at);
+        std::memcpy(buffer.data() + i, &word, 8);
+        i += 8;
+      } else {
+        buffer[i] = static_cast<std::byte>(word_at(at & ~std::uint64_t{7}) >> (8 * (at & 7)));
+        ++i;
+      }
+    }
+    return r;
+  }
+  std::optional<std::uint64_t> size() const override { return size_; }
+  bool random_access() const override { return true; }
+  std::string_view kind() const override { return "raw"; }
+  std::vector<std::string> paths() const override { return {"generated-4GiB"}; }
+
+ private:
+  static std::uint64_t mix(std::uint64_t z) {  // splitmix64's finaliser
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  static std::uint64_t word_at(std::uint64_t aligned_offset) {  // little-endian word at a multiple of 8
+    switch ((aligned_offset >> 26) & 3) {
+      case 1: return 0;
+      case 3: return mix((aligned_offset & 4095) >> 3);
+      default: return mix(aligned_offset >> 3);
+    }
+  }
+  std::uint64_t size_;
+};
+
+bool same_files(const test::fs::path& a, const test::fs::path& b, std::string& where) {
+  std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+  std::vector<char> ba(1 << 20), bb(1 << 20);
+  for (std::uint64_t offset = 0;; offset += ba.size()) {
+    fa.read(ba.data(), static_cast<std::streamsize>(ba.size()));
+    fb.read(bb.data(), static_cast<std::streamsize>(bb.size()));
+    if (fa.gcount() != fb.gcount() || std::memcmp(ba.data(), bb.data(), static_cast<std::size_t>(fa.gcount())) != 0) {
+      where = "in the 1 MiB at offset " + std::to_string(offset);
+      return false;
+    }
+    if (fa.gcount() == 0) return true;
+  }
+}
+
+TEST_F(CudaParity, BigGeneratedImageGivesIdenticalBlockFilesOnBothBackends) {
+  const char* big = std::getenv("TRAWL_GPU_BIG_TEST");
+  if (!big || std::string(big) != "1") GTEST_SKIP() << "set TRAWL_GPU_BIG_TEST=1 to scan a generated 4 GiB image on both backends";
+  test::TempDir dir;
+  const GeneratedImageSource source((std::uint64_t{4} << 30) + 4096 + 1000);
+  std::map<std::string, ScanReport> reports;
+  for (const std::string backend : {"cuda", "cpu"}) {
+    ScanOptions o;  // default page, margin and ring: as `trawl scan` runs
+    o.backend = backend;
+    o.image_hashes = {"xxh128"};  // fast: the point here is the block files
+    o.block_hashes = {"md5", "sha1", "sha256", "xxh64"};
+    o.output = dir / backend;
+    reports[backend] = scan(source, o);
+    std::cout << "[ " << backend << "     ] " << reports[backend].image_size << " bytes in " << reports[backend].wall_seconds
+              << " s\n";
+  }
+  EXPECT_EQ(reports["cuda"].backend, "cuda");
+  EXPECT_EQ(reports["cuda"].image_size, *source.size());
+  EXPECT_EQ(reports["cuda"].image_hashes.at(0).hex, reports["cpu"].image_hashes.at(0).hex);
+  for (const char* algorithm : {"md5", "sha1", "sha256", "xxh64"}) {
+    const std::string name = std::string("blocks.") + algorithm;
+    std::string where;
+    EXPECT_TRUE(same_files(dir / "cpu" / name, dir / "cuda" / name, where)) << name << " differs " << where;
+  }
+}
+
+}  // namespace
+}  // namespace trawl
