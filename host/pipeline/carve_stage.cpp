@@ -1,0 +1,293 @@
+#include "host/pipeline/carve_stage.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "host/hashing/evp.hpp"
+#include "host/util/text.hpp"
+#include "host/util/unique_fd.hpp"
+
+namespace trawl::detail {
+namespace {
+
+std::vector<SignatureSet::Entry> signature_entries(const std::vector<const carvers::CarverSpec*>& carvers) {
+  std::vector<SignatureSet::Entry> entries;
+  for (std::size_t f = 0; f < carvers.size(); ++f)
+    for (const auto& s : carvers[f]->signatures) entries.push_back({static_cast<std::uint16_t>(f), s.bytes, s.mask, s.offset});
+  return entries;
+}
+
+SignatureSet make_signature_set(const std::vector<const carvers::CarverSpec*>& carvers) {
+  auto entries = signature_entries(carvers);
+  return SignatureSet(entries);
+}
+
+void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(errno));
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) {
+  if (o.mode != "validated" && o.mode != "headers") throw Error(ExitCode::usage, "--carve-mode must be validated or headers");
+  if (o.align == 0) throw Error(ExitCode::usage, "--carve-align must be at least 1");
+  std::vector<const carvers::CarverSpec*> out;
+  for (const auto& name : o.types) {
+    if (name == "all") {
+      out.assign(carvers::all_carvers().begin(), carvers::all_carvers().end());
+      continue;
+    }
+    const auto* spec = carvers::find_carver(name);
+    if (!spec) {
+      std::string known;
+      for (const auto* s : carvers::all_carvers()) known += (known.empty() ? "" : ",") + std::string(s->type);
+      throw Error(ExitCode::usage, "--carve: unknown type '" + name + "' (known: " + known + ", all, none)");
+    }
+    if (std::find(out.begin(), out.end(), spec) == out.end()) out.push_back(spec);
+  }
+  // Registry order, whatever order the names came in: the format numbers stay stable.
+  std::vector<const carvers::CarverSpec*> ordered;
+  for (const auto* spec : carvers::all_carvers())
+    if (std::find(out.begin(), out.end(), spec) != out.end()) ordered.push_back(spec);
+  return ordered;
+}
+
+std::size_t signature_extent(const std::vector<const carvers::CarverSpec*>& carvers) {
+  std::size_t extent = 0;
+  for (const auto* c : carvers)
+    for (const auto& s : c->signatures) extent = std::max<std::size_t>(extent, s.offset + s.bytes.size());
+  return extent;
+}
+
+CarveStage::CarveStage(const Source& source, Backend& backend, const CarveOptions& options, std::filesystem::path output)
+    : source_(source),
+      backend_(backend),
+      options_(options),
+      output_(std::move(output)),
+      image_size_(source.size().value_or(0)),
+      carvers_(selected_carvers(options)),
+      signatures_(make_signature_set(carvers_)) {
+  for (const auto* c : carvers_) tally_[std::string(c->type)];
+  const unsigned outputs = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < outputs; ++i) output_threads_.emplace_back([this] { output_worker(); });
+  sequencer_thread_ = std::thread([this] { sequencer(); });
+}
+
+void CarveStage::sequencer() {
+  std::uint64_t next = 0;
+  for (;;) {
+    std::vector<SignatureHit> hits;
+    {
+      std::unique_lock lock(mutex_);
+      ordered_ready_.wait(lock, [&] { return ordered_hits_.count(next) || sequencer_closing_; });
+      if (ordered_hits_.empty()) return;  // closing, and nothing left
+      // In order; after a stop or a failure some chunks never come: then the rest, still in order.
+      auto it = ordered_hits_.count(next) ? ordered_hits_.find(next) : ordered_hits_.begin();
+      next = it->first + 1;
+      hits = std::move(it->second);
+      ordered_hits_.erase(it);
+    }
+    for (const auto& hit : hits) {
+      try {
+        carve_candidate({}, 0, hit);
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        if (!output_error_) output_error_ = std::current_exception();
+      }
+    }
+  }
+}
+
+CarveStage::~CarveStage() {
+  {
+    std::lock_guard lock(mutex_);
+    sequencer_closing_ = true;
+    closing_ = true;
+    ordered_hits_.clear();
+  }
+  ordered_ready_.notify_all();
+  if (sequencer_thread_.joinable()) sequencer_thread_.join();
+  jobs_ready_.notify_all();
+  jobs_room_.notify_all();
+  for (auto& t : output_threads_)
+    if (t.joinable()) t.join();
+}
+
+void CarveStage::output_worker() {
+  for (;;) {
+    OutputJob job;
+    {
+      std::unique_lock lock(mutex_);
+      jobs_ready_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    jobs_room_.notify_one();
+    try {
+      write_out(job);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!output_error_) output_error_ = std::current_exception();
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    files_.push_back(std::move(job.file));
+  }
+}
+
+void CarveStage::consume(const Chunk& chunk) {
+  SignatureQuery query{chunk.data(), chunk.page_len, chunk.offset, options_.align};
+  const auto hits = backend_.find_signatures(signatures_, query);
+  const auto resident = chunk.with_lookbehind();
+  std::vector<SignatureHit> ordered;
+  for (const auto& hit : hits) {
+    if (carvers_.at(hit.format)->ordered)
+      ordered.push_back(hit);
+    else
+      carve_candidate(resident, chunk.offset - chunk.before_len, hit);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ordered_hits_[chunk.index] = std::move(ordered);
+  }
+  ordered_ready_.notify_one();
+}
+
+void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint64_t resident_offset, const SignatureHit& hit) {
+  const auto& spec = *carvers_.at(hit.format);
+  {
+    std::lock_guard lock(mutex_);
+    if (inner_starts_.erase({hit.format, hit.offset})) {
+      ++tally_[std::string(spec.type)].hits;
+      return;
+    }
+  }
+  const std::uint64_t limit = options_.max_size ? std::min(options_.max_size, spec.max_size) : spec.max_size;
+  const std::uint64_t available = image_size_ > hit.offset ? image_size_ - hit.offset : 0;
+  carvers::ByteView view(source_, hit.offset, std::min(available, limit), resident, resident_offset, limit < available);
+  const carvers::Carve carve = carvers::carve(spec, view);
+  const std::string type(spec.type);
+  {
+    std::lock_guard lock(mutex_);
+    for (auto inner : carve.inner_starts)
+      if (inner > 0) inner_starts_.insert({hit.format, hit.offset + inner});
+    auto& t = tally_[type];
+    ++t.hits;
+    if (carve.verdict == carvers::Verdict::valid) ++t.valid;
+    if (carve.verdict == carvers::Verdict::truncated) ++t.truncated;
+    if (carve.verdict == carvers::Verdict::corrupt) ++t.corrupt;
+  }
+  if (carve.verdict == carvers::Verdict::not_this_format) return;
+  std::uint64_t length = carve.length;
+  if (options_.mode == "validated") {
+    if (carve.verdict != carvers::Verdict::valid) return;
+  } else if (carve.verdict != carvers::Verdict::valid) {
+    // Headers mode, foremost-like: what a walk could not close is carved to a fixed maximum.
+    length = std::min(length ? length : view.size(), headers_mode_length);
+  }
+  if (length == 0) return;
+  OutputJob job;
+  job.file.offset = hit.offset;
+  job.file.length = length;
+  job.file.type = spec.type;
+  job.file.subtype = carve.subtype.empty() ? spec.type : carve.subtype;
+  job.file.verdict = carvers::to_string(carve.verdict);
+  job.file.note = carve.note;
+  job.extension = carve.extension.empty() ? spec.extension : carve.extension;
+  std::unique_lock lock(mutex_);
+  if (output_error_) std::rethrow_exception(output_error_);
+  auto& t = tally_[type];
+  ++t.carved;
+  t.bytes += length;
+  jobs_room_.wait(lock, [&] { return jobs_.size() < 64; });
+  jobs_.push_back(std::move(job));
+  lock.unlock();
+  jobs_ready_.notify_one();
+}
+
+void CarveStage::write_out(OutputJob& job) {
+  CarvedFile& f = job.file;
+  UniqueFd fd;
+  std::filesystem::path path;
+  if (!output_.empty()) {
+    f.file = "carved/" + f.type + "/" + std::to_string(f.offset) + "." + job.extension;
+    path = output_ / f.file;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    fd = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw Error(ExitCode::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
+  }
+  // Exactly the file's bytes, read from the Source in pieces (the chunk that found the file may
+  // be gone by now; the walk has just brought these bytes into the page cache).
+  constexpr std::size_t piece = 1 << 20;
+  thread_local std::unique_ptr<std::byte[]> buffer = std::make_unique_for_overwrite<std::byte[]>(piece);
+  EvpContext md5(evp_md(HashAlgorithm::md5)), sha256(evp_md(HashAlgorithm::sha256));
+  for (std::uint64_t done = 0; done < f.length;) {
+    const std::span<std::byte> want(buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(piece, f.length - done)));
+    std::size_t got = source_.read_at(want, f.offset + done).bytes;
+    // An unreadable sector (the walk may not have touched every byte): zero-filled sector by
+    // sector, as the Reader does, and said in the file's note.
+    while (got < want.size()) {
+      const auto sector = want.subspan(got, std::min<std::size_t>(512, want.size() - got));
+      const auto r = source_.read_at(sector, f.offset + done + got);
+      if (r.bytes < sector.size()) {
+        std::memset(sector.data() + r.bytes, 0, sector.size() - r.bytes);
+        if (f.note.find("zero-filled") == std::string::npos) f.note += (f.note.empty() ? "" : "; ") + std::string("unreadable bytes zero-filled");
+      }
+      got += sector.size();
+    }
+    md5.update(want);
+    sha256.update(want);
+    if (fd) write_all(fd.get(), want, path);
+    done += want.size();
+  }
+  unsigned char digest[64];
+  f.md5 = to_hex(std::span<const unsigned char>(digest, md5.final(digest)));
+  f.sha256 = to_hex(std::span<const unsigned char>(digest, sha256.final(digest)));
+}
+
+std::vector<CarvedFile> CarveStage::finish(std::map<std::string, CarveTally>& tally) {
+  // Every chunk has been consumed: the sequencer drains what is left, then the output workers.
+  {
+    std::lock_guard lock(mutex_);
+    sequencer_closing_ = true;
+  }
+  ordered_ready_.notify_all();
+  if (sequencer_thread_.joinable()) sequencer_thread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  jobs_ready_.notify_all();
+  for (auto& t : output_threads_)
+    if (t.joinable()) t.join();
+  std::lock_guard lock(mutex_);
+  if (output_error_) std::rethrow_exception(output_error_);
+  std::sort(files_.begin(), files_.end(), [](const CarvedFile& a, const CarvedFile& b) {
+    return std::tie(a.offset, a.type) < std::tie(b.offset, b.type);
+  });
+  // Parents: the innermost earlier file whose bytes contain this one's first byte.
+  std::vector<const CarvedFile*> open;
+  for (auto& f : files_) {
+    while (!open.empty() && open.back()->offset + open.back()->length <= f.offset) open.pop_back();
+    if (!open.empty()) {
+      f.parent = open.back()->offset;
+      ++tally_[f.type].nested;
+    }
+    open.push_back(&f);
+  }
+  tally = tally_;
+  return std::move(files_);
+}
+
+}  // namespace trawl::detail

@@ -1,0 +1,97 @@
+#include "host/sinks/carve_report.hpp"
+
+#include <cstdio>
+
+namespace trawl::detail {
+namespace {
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even when escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          out += '?';
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::string& started_utc) {
+  std::string x;
+  x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += "<dfxml xmlns=\"http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML\"\n"
+       "       xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+       "       xmlns:trawl=\"urn:trawl:carving:1\"\n"
+       "       version=\"1.2.0\">\n";
+  x += "  <metadata>\n    <dc:type>Carve Report</dc:type>\n  </metadata>\n";
+  x += "  <creator version=\"1.0\">\n    <program>trawl</program>\n    <version>" + std::string(version()) + "</version>\n";
+  x += "    <execution_environment>\n      <start_time>" + xml_escape(started_utc) + "</start_time>\n";
+  x += "      <trawl:carve_mode>" + xml_escape(o.carve.mode) + "</trawl:carve_mode>\n";
+  x += "      <trawl:carve_align>" + std::to_string(o.carve.align) + "</trawl:carve_align>\n";
+  x += "      <trawl:max_carve_size>" + std::to_string(o.carve.max_size) + "</trawl:max_carve_size>\n";
+  x += "    </execution_environment>\n  </creator>\n";
+  x += "  <source>\n    <image_filename>" + xml_escape(r.image) + "</image_filename>\n";
+  x += "    <image_size>" + std::to_string(r.image_size) + "</image_size>\n  </source>\n";
+  for (const auto& f : r.carved) {
+    x += "  <fileobject>\n";
+    x += "    <filename>" + xml_escape(f.file) + "</filename>\n";
+    x += "    <filesize>" + std::to_string(f.length) + "</filesize>\n";
+    x += "    <byte_runs>\n      <byte_run file_offset=\"0\" img_offset=\"" + std::to_string(f.offset) + "\" len=\"" +
+         std::to_string(f.length) + "\"/>\n    </byte_runs>\n";
+    x += "    <hashdigest type=\"md5\">" + f.md5 + "</hashdigest>\n";
+    x += "    <hashdigest type=\"sha256\">" + f.sha256 + "</hashdigest>\n";
+    x += "    <trawl:carve type=\"" + xml_escape(f.type) + "\" subtype=\"" + xml_escape(f.subtype) + "\" verdict=\"" +
+         xml_escape(f.verdict) + "\"";
+    if (f.parent) x += " parent_img_offset=\"" + std::to_string(*f.parent) + "\"";
+    if (!f.note.empty()) x += " note=\"" + xml_escape(f.note) + "\"";
+    x += "/>\n";
+    x += "  </fileobject>\n";
+  }
+  x += "</dfxml>\n";
+  return x;
+}
+
+nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f) {
+  nlohmann::json j{{"record", "carved_file"}, {"image", image},   {"offset", f.offset},   {"length", f.length},
+                   {"type", f.type},          {"subtype", f.subtype}, {"verdict", f.verdict}, {"file", f.file},
+                   {"md5", f.md5},            {"sha256", f.sha256}};
+  j["parent"] = f.parent ? nlohmann::json(*f.parent) : nlohmann::json(nullptr);
+  if (!f.note.empty()) j["note"] = f.note;
+  return j;
+}
+
+nlohmann::json carving_json(const ScanReport& r, const ScanOptions& o) {
+  using nlohmann::json;
+  json per_type = json::object();
+  std::uint64_t files = 0, bytes = 0;
+  for (const auto& [type, t] : r.carve_tally) {
+    per_type[type] = {{"hits", t.hits},           {"carved", t.carved}, {"valid", t.valid}, {"truncated", t.truncated},
+                      {"corrupt", t.corrupt},     {"nested", t.nested}, {"bytes", t.bytes}};
+    files += t.carved;
+    bytes += t.bytes;
+  }
+  return {{"enabled", !o.carve.types.empty() && r.carve_notice.empty()},
+          {"types", o.carve.types},
+          {"mode", o.carve.mode},
+          {"max_size", o.carve.max_size},
+          {"align", o.carve.align},
+          {"notice", r.carve_notice},
+          {"files", files},
+          {"bytes", bytes},
+          {"report", r.carve_tally.empty() || o.output.empty() ? "" : "carved/report.xml"},
+          {"per_type", per_type}};
+}
+
+}  // namespace trawl::detail

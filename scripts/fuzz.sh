@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the carvers' libFuzzer targets (clang, AddressSanitizer + UBSan) in build-fuzz and runs
+# each for a bounded time from its seed corpus (tests/fuzz/corpus/<format>/). Exits non-zero on
+# the first finding, leaving the crashing input as build-fuzz/findings/<format>/crash-*.
+#   scripts/fuzz.sh                 every carver, 10 s each
+#   scripts/fuzz.sh 60 jpeg zip     those carvers, 60 s each
+# TRAWL_JOBS sets the build's parallelism (default: all cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+[[ $# -gt 0 ]] && shift
+formats=("$@")
+if [[ ${#formats[@]} -eq 0 ]]; then
+  formats=(jpeg png gif bmp tiff riff pdf zip gzip sqlite sqlite_wal sqlite_journal isobmff 7z rar pe elf)
+fi
+build=build-fuzz
+cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTRAWL_FUZZ=ON -DTRAWL_BUILD_TESTS=OFF -DTRAWL_BUILD_BENCH=OFF -DTRAWL_CUDA=OFF >/dev/null
+targets=()
+for f in "${formats[@]}"; do targets+=("fuzz_$f"); done
+cmake --build "$build" -j "${TRAWL_JOBS:-$(nproc)}" --target "${targets[@]}"
+for f in "${formats[@]}"; do
+  work="$build/work/$f" findings="$build/findings/$f"
+  rm -rf "$work" && mkdir -p "$work" "$findings"
+  # New inputs go to the work folder; the committed seeds stay as they are.
+  "$build/tests/fuzz/fuzz_$f" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$findings/" -print_final_stats=1 "$work" "tests/fuzz/corpus/$f" 2>"$build/work/$f.log" ||
+    { echo "fuzz: $f FAILED (input in $findings/, log $build/work/$f.log)" >&2; tail -30 "$build/work/$f.log" >&2; exit 1; }
+  echo "fuzz: $f ok ($(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$build/work/$f.log" | grep -o '[0-9]*$') runs in ${seconds}s)"
+done
