@@ -71,7 +71,7 @@ def main():
     chosen, used = [], 0
     for path, length in candidates(max_file=size // 16):
         key = os.path.dirname(path).split("/")[3]
-        if per_folder.get(key, 0) >= 60:
+        if per_folder.get(key, 0) >= 60 * max(1, size // (32 << 20)):
             continue
         if used + length + 4 * SECTOR > size * 3 // 4:
             break

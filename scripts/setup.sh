@@ -9,10 +9,12 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 coreutils util-linux bc
   libssl-dev libxxhash-dev xxhash libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libhyperscan-dev libphonenumber-dev zlib1g-dev
+  libhyperscan-dev libphonenumber-dev zlib1g-dev libsqlite3-dev
+  libdeflate-dev clang libclang-rt-14-dev
+  forensics-samples-files netpbm webp p7zip-full
 )
 if [[ "${1:-}" == "--bench-tools" ]]; then
-  packages+=(hashdeep dc3dd)
+  packages+=(hashdeep dc3dd foremost scalpel testdisk)
 fi
 
 missing=()

@@ -8,7 +8,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "host/backend/signature_search.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/reader/host_buffer.hpp"
 
@@ -33,6 +35,18 @@ class Backend {
   // once, each with its own chunk, which is how a device backend overlaps copies and kernels.
   virtual void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
                            std::span<const BlockDigestRequest> requests) = 0;
+  // Marks the `window`-byte windows of `data` in which an identifier trigger starts
+  // (kernels/identifier_prefilter.hpp), so that Hyperscan scans only those. Returns false when
+  // the backend has no device for it: scanning everything on the CPU is then cheaper.
+  virtual bool prefilter_identifiers(std::span<const std::byte> /*data*/, std::uint32_t /*window*/,
+                                     std::span<std::uint8_t> /*marks*/) {
+    return false;
+  }
+  // Candidate file starts in the page of `query`, in offset order (host/backend/signature_search.hpp).
+  // Thread-safe like hash_blocks. The default is the CPU search (Hyperscan); a device backend
+  // overrides it with kernels::SignatureStripeItem and SignatureSet::hits_from_stripes, which
+  // must give the same hits.
+  virtual std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query);
 };
 
 // threads == 0: one per core.

@@ -29,7 +29,7 @@ namespace {
 constexpr const char* overview = R"(trawl — one-pass forensic triage of disk images
 
 Usage:
-  trawl scan IMAGE... -o OUTDIR [options]   hash (and later carve and search) images
+  trawl scan IMAGE... -o OUTDIR [options]   hash images and carve files (search later)
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl blocks FILE [--limit N]             print a block-digest file as text
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
@@ -51,6 +51,9 @@ Examples:
   dd if=/dev/sdb bs=1M | trawl scan - -o out/          from a pipe
   trawl scan a.raw b.raw -o case/                      one sub-folder per image
   trawl scan disk.raw -o out/ --jsonl | jq .           records as JSON Lines on stdout
+  trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
+  trawl scan disk.raw -o out/ --carve none             hashes only, no carving
+  trawl scan phone.raw -o out/ --regions FR,BE --watchlist known.txt   national numbers as FR/BE, alerts
 )";
 
 // The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
@@ -97,6 +100,23 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
                 static_cast<unsigned long long>(bytes));
   }
   if (r.interrupted) std::printf("status    INTERRUPTED: partial results, no image hashes\n");
+  if (!r.carve_notice.empty()) std::printf("carved    none: %s\n", r.carve_notice.c_str());
+  if (!r.carve_tally.empty()) {
+    std::string per_type;
+    for (const auto& [type, t] : r.carve_tally)
+      if (t.carved) per_type += (per_type.empty() ? "" : ", ") + type + " " + std::to_string(t.carved);
+    std::printf("carved    %zu files%s%s%s\n", r.carved.size(), per_type.empty() ? "" : " (", per_type.c_str(),
+                per_type.empty() ? "" : ")");
+  }
+  if (!r.identifiers.counts.empty()) {
+    std::string per_type;
+    for (const auto& [type, n] : r.identifiers.counts) per_type += (per_type.empty() ? "" : ", ") + type + " " + std::to_string(n);
+    std::printf("found     %s", per_type.c_str());
+    if (r.identifiers.decoded_streams) std::printf(" (%llu compressed streams searched)", static_cast<unsigned long long>(r.identifiers.decoded_streams));
+    std::printf("\n");
+  }
+  if (r.identifiers.watchlist_hits)
+    std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
   if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
   std::fflush(stdout);
 }
@@ -105,6 +125,9 @@ int run_scan(const std::vector<std::string>& args) {
   trawl::ScanOptions options;
   std::vector<std::string> images;
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
+  std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
+  std::string find = "all", regions, decode_max = "16M";
+  bool no_decode = false, no_builtin_rules = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
   std::string backend = env_backend && *env_backend ? env_backend : "auto";
@@ -126,7 +149,24 @@ int run_scan(const std::vector<std::string>& args) {
       ("sector-size", po::value(&options.sector_size), "smallest unit retried after a read error (default 512)")
       ("jsonl", po::bool_switch(&jsonl), "stream records as JSON Lines on stdout")
       ("progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")
-      ("quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr");
+      ("quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr")
+      ("carve", po::value(&carve), "formats to carve: all, none, or a list of jpeg,png,gif,bmp,tiff,riff,pdf,zip,gzip,"
+                                   "sqlite,sqlite-wal,sqlite-journal,isobmff,7z,rar,pe,elf (default all)")
+      ("carve-mode", po::value(&carve_mode), "validated (only files whose structure checks out) or headers (foremost-like)")
+      ("max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")
+      ("carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")
+      ("find", po::value(&find), "identifiers to search for: all, none, or a list of phone,email,url,adid,iban,card "
+                                 "(types of --rules files too; default all)")
+      ("rules", po::value(&options.identifiers.rule_files)->composing(), "a rule pack to search for as well (repeatable; format: rules/README.md)")
+      ("no-builtin-rules", po::bool_switch(&no_builtin_rules), "search only for the rules of --rules files")
+      ("regions", po::value(&regions), "phone regions for national numbers, in priority order, e.g. FR,BE,CH "
+                                       "(default: the EU, CH, NO, GB, CN, US)")
+      ("keep-invalid", po::bool_switch(&options.identifiers.keep_invalid), "also report candidates that fail validation, flagged")
+      ("watchlist", po::value(&options.identifiers.watchlist), "known identifiers, one per line with a label: hits become alerts")
+      ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
+      ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
+      ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
+                                                               "(the same kernel on the CPU, to check it) or off");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -149,6 +189,15 @@ int run_scan(const std::vector<std::string>& args) {
   options.page_size = trawl::detail::parse_size(page, "--page-size");
   options.margin = trawl::detail::parse_size(margin, "--margin");
   options.backend = backend;
+  options.carve.types = list_option(carve);
+  options.carve.mode = carve_mode;
+  options.carve.max_size = trawl::detail::parse_size(max_carve_size, "--max-carve-size");
+  options.identifiers.enabled = find != "none";
+  if (find != "all" && find != "none") options.identifiers.types = list_option(find);
+  options.identifiers.builtin_rules = !no_builtin_rules;
+  options.identifiers.regions = list_option(regions);
+  options.identifiers.decode = !no_decode;
+  options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")

@@ -49,6 +49,8 @@ class CliObserver final : public Observer {
     std::fflush(stdout);  // a pipeline sees each record as it comes, and whole lines only
   }
 
+  bool wants_records() const override { return jsonl_; }
+
   void on_notice(std::string_view message) override {
     if (quiet_) return;
     clear_bar();

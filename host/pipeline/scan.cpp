@@ -1,14 +1,21 @@
 // trawl::scan: one pass over a source. The calling thread is the I/O thread (the Reader); every
 // stage runs on its own workers; the report and output files are written at the end.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "host/backend/backend.hpp"
+#include "host/pipeline/carve_stage.hpp"
 #include "host/pipeline/hash_stages.hpp"
+#include "host/pipeline/identifier_stage.hpp"
+#include "host/sinks/feature_sink.hpp"
 #include "host/pipeline/stage.hpp"
 #include "host/reader/reader.hpp"
+#include "host/sinks/carve_report.hpp"
 #include "host/sinks/hash_list.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/sinks/summary.hpp"
@@ -30,6 +37,51 @@ void check_options(const ScanOptions& o) {
   if (o.buffers < 2) fail("--buffers must be at least 2");
   if (!is_power_of_two(o.sector_size)) fail("--sector-size must be a power of two");
   if (o.page_size > (std::size_t{1} << 32)) fail("--page-size must be at most 4G");
+  // Carving: every signature that starts in a page must lie in that chunk's bytes.
+  const auto carvers = detail::selected_carvers(o.carve);
+  if (const std::size_t extent = detail::signature_extent(carvers); !carvers.empty() && o.margin < extent)
+    fail("--margin must be at least " + std::to_string(extent) + " bytes when carving");
+}
+
+// Stages report from their own threads; the caller's observer sees one call at a time.
+class SerializedObserver final : public Observer {
+ public:
+  explicit SerializedObserver(Observer* inner) : inner_(inner) {}
+  void on_progress(std::uint64_t done, std::optional<std::uint64_t> total) override {
+    std::lock_guard lock(mutex_);
+    inner_->on_progress(done, total);
+  }
+  void on_record(std::string_view line) override {
+    std::lock_guard lock(mutex_);
+    inner_->on_record(line);
+  }
+  void on_notice(std::string_view message) override {
+    std::lock_guard lock(mutex_);
+    inner_->on_notice(message);
+  }
+  bool wants_records() const override { return inner_->wants_records(); }
+
+ private:
+  Observer* inner_;
+  std::mutex mutex_;
+};
+
+std::unique_ptr<detail::IdentifierScanner> make_identifier_scanner(const IdentifierOptions& o) {
+  using namespace detail;
+  std::vector<Rule> rules;
+  if (o.builtin_rules) rules = builtin_rules();
+  for (const auto& file : o.rule_files) {
+    auto more = load_rule_file(file);
+    rules.insert(rules.end(), more.begin(), more.end());
+  }
+  // Only the rules of the types asked for are compiled: fewer patterns, a faster scan.
+  if (!o.types.empty()) {
+    for (const auto& type : o.types)
+      if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.type == type; }))
+        throw Error(ExitCode::usage, "--find: no rule finds '" + type + "'");
+    std::erase_if(rules, [&](const Rule& r) { return std::find(o.types.begin(), o.types.end(), r.type) == o.types.end(); });
+  }
+  return std::make_unique<IdentifierScanner>(std::move(rules), o.regions.empty() ? default_regions() : o.regions, o.keep_invalid);
 }
 
 void notify(Observer* observer, detail::RunLog& log, const std::string& message) {
@@ -49,10 +101,22 @@ ExitCode ScanReport::exit_code() const noexcept {
   return ExitCode::ok;
 }
 
-ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer) {
+ScanReport scan(const Source& source, const ScanOptions& options, Observer* caller_observer) {
   using namespace detail;
   using clock = std::chrono::steady_clock;
+  // A stop asked for while this scan sets up (compiling rules, say) counts; one from before does not.
+  stop_requested.store(false);
   check_options(options);
+  SerializedObserver serialized(caller_observer);
+  Observer* observer = caller_observer ? &serialized : nullptr;
+  // Identifier rules compile first: a bad rule file is a usage error before anything is written.
+  std::unique_ptr<IdentifierScanner> scanner;
+  if (options.identifiers.enabled) {
+    scanner = make_identifier_scanner(options.identifiers);
+    if (options.margin < scanner->required_margin())
+      throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(scanner->required_margin()) +
+                                       " bytes for identifier search (its longest match and context)");
+  }
   std::vector<HashAlgorithm> image_algorithms, block_algorithms;
   for (const auto& name : options.image_hashes) image_algorithms.push_back(image_algorithm(name));
   for (const auto& name : options.block_hashes) block_algorithms.push_back(block_algorithm(name));
@@ -92,17 +156,54 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
     block_stage->yield_to_image_hashes(!image_algorithms.empty());
   }
 
+  // Carving reads candidates at random offsets: a stream cannot do that, so it is turned off.
+  std::unique_ptr<CarveStage> carve_stage;
+  if (!options.carve.types.empty()) {
+    if (source.random_access()) {
+      carve_stage = std::make_unique<CarveStage>(source, *backend, options.carve, options.output);
+    } else {
+      report.carve_notice = "carving turned off: it needs a random-access source, not " + std::string(source.kind());
+      notify(observer, log, report.carve_notice);
+    }
+  }
+
+  std::unique_ptr<FeatureSink> feature_sink;
+  std::unique_ptr<IdentifierStage> identifier_stage;
+  if (scanner) {
+    Watchlist watchlist;
+    if (!options.identifiers.watchlist.empty()) watchlist = Watchlist(options.identifiers.watchlist, scanner->validators());
+    FeatureSink::Emit emit;
+    if (observer && observer->wants_records())
+      emit = [observer](const nlohmann::json& record) {
+        observer->on_record(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      };
+    feature_sink = std::make_unique<FeatureSink>(*scanner, writes ? options.output / "features" : std::filesystem::path(),
+                                                 report.image, options.identifiers.types, std::move(watchlist), std::move(emit));
+    DecodeLimits limits;
+    limits.max_output = options.identifiers.decode_max;
+    const auto& mode = options.identifiers.prefilter;
+    if (mode != "auto" && mode != "emulated" && mode != "off")
+      throw Error(ExitCode::usage, "identifier prefilter must be auto, emulated or off, not '" + mode + "'");
+    const auto prefilter = mode == "off" ? IdentifierStage::Prefilter::off
+                           : mode == "emulated" ? IdentifierStage::Prefilter::emulated
+                                                : IdentifierStage::Prefilter::device;
+    identifier_stage = std::make_unique<IdentifierStage>(*scanner, *feature_sink, source, *backend, prefilter,
+                                                         options.identifiers.decode, limits,
+                                                         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+  }
+
   Failure failure;
   std::vector<std::unique_ptr<StageRunner>> runners;
   for (auto& s : image_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
+  if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
+  if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size};
   ChunkRing ring(options.buffers, buffer_size(reader_config),
                  [&](std::size_t size) { return backend->allocate_host(size); });
   Reader reader(source, reader_config, ring);
   std::atomic<bool> stop{false};
-  stop_requested.store(false);
   const auto total = source.size();
   try {
     reader.run(
@@ -118,6 +219,10 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
   }
   for (auto& runner : runners) runner->close_and_join();
   failure.rethrow();
+  if (feature_sink && !stop.load()) {
+    feature_sink->finish();
+    report.identifiers = feature_sink->summary();
+  }
 
   report.interrupted = stop.load() && !(total && reader.image_size() >= *total);
   report.image_size = reader.image_size();
@@ -136,6 +241,16 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
                                      output.writer->block_count()});
     }
   }
+  if (carve_stage) report.carved = carve_stage->finish(report.carve_tally);
+  if (carve_stage && writes) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.output / "carved", ec);
+    write_file_atomically(options.output / "carved" / "report.xml", carve_dfxml(report, options, times.started_utc));
+    std::string lines;
+    for (const auto& file : report.carved) lines += carved_file_record(report.image, file).dump() + "\n";
+    write_file_atomically(options.output / "carved" / "files.jsonl", lines);
+    log.write("info", "carved " + std::to_string(report.carved.size()) + " files");
+  }
   report.wall_seconds = std::chrono::duration<double>(clock::now() - started).count();
   times.finished_utc = utc_now();
 
@@ -145,8 +260,11 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* obse
   }
   for (const auto& digest : report.image_hashes)
     if (observer) observer->on_record(image_hash_record(report.image, digest).dump());
+  for (const auto& file : report.carved)
+    if (observer) observer->on_record(carved_file_record(report.image, file).dump());
 
   auto summary = summary_json(report, options, times);
+  if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
   if (writes) {
     if (!report.interrupted) write_file_atomically(options.output / "hashes.txt", format_hash_list(report.image, report.image_hashes));
     write_file_atomically(options.output / "summary.json", summary.dump(2) + "\n");

@@ -1,5 +1,7 @@
 #include "host/sinks/summary.hpp"
 
+#include "host/sinks/carve_report.hpp"
+
 namespace trawl::detail {
 
 nlohmann::json summary_json(const ScanReport& r, const ScanOptions& o, const RunTimes& times) {
@@ -28,6 +30,7 @@ nlohmann::json summary_json(const ScanReport& r, const ScanOptions& o, const Run
       {"bad_ranges", bad},
       {"hashes", hashes},
       {"block_hashes", blocks},
+      {"carving", carving_json(r, o)},
       {"timings", {{"wall_s", r.wall_seconds}, {"stages_busy_s", stages}}},
       {"throughput_MBps", mbps},
       {"started_utc", times.started_utc},

@@ -75,6 +75,38 @@ class Source {
 // a block device, or "-" for stdin. Throws Error(ExitCode::input) with a one-line reason.
 std::unique_ptr<Source> open_source(const std::string& path);
 
+// File carving: signatures found in the pass, each candidate walked through its format's
+// structure (carvers/), carved files written to OUTPUT/carved/<type>/<offset>.<ext> with a DFXML
+// report (carved/report.xml) and JSON Lines records. Needs a random-access source.
+struct CarveOptions {
+  // Formats to carve, by name (jpeg, png, gif, bmp, tiff, riff, pdf, zip, gzip, sqlite, sqlite-wal,
+  // sqlite-journal, isobmff, 7z, rar, pe, elf), or {"all"}. Empty: no carving (the library's default;
+  // `trawl scan` carves all by default).
+  std::vector<std::string> types;
+  // "validated": only files whose structure was walked to its end and checked are carved.
+  // "headers": every plausible header is carved, foremost-like (for comparison).
+  std::string mode = "validated";
+  std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
+  std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
+};
+
+// Identifier search: phone numbers, e-mail addresses, URLs, ad identifiers, IBANs, cards.
+struct IdentifierOptions {
+  bool enabled = true;
+  std::vector<std::string> types;       // feature types to report (phone, email, ...); empty = all
+  bool builtin_rules = true;            // the rules compiled into trawl (rules/builtin.rules)
+  std::vector<std::string> rule_files;  // more rule packs (format: rules/README.md)
+  std::vector<std::string> regions;     // phone regions for national formats; empty = EU, CH, NO, GB, CN, US
+  bool keep_invalid = false;            // report candidates that fail validation, flagged
+  std::string watchlist;                // file of known identifiers: hits become alert records
+  bool decode = true;                   // also inflate gzip, zlib and ZIP content and search it
+  std::size_t decode_max = 16u << 20;   // decoded bytes per stream
+  // Which windows Hyperscan scans: "auto" = the windows the backend's device prefilter marks
+  // (all, on the CPU backend), "emulated" = the prefilter kernel run on the host (for tests),
+  // "off" = everything. The results are the same whichever is used.
+  std::string prefilter = "auto";
+};
+
 struct ScanOptions {
   // Whole-image hashes: any of md5, sha1, sha256, sha512, xxh128; each runs on its own thread.
   std::vector<std::string> image_hashes{"md5", "sha1", "sha256"};
@@ -88,9 +120,11 @@ struct ScanOptions {
   unsigned threads = 0;               // block-hash workers; 0 = one per core
   std::uint32_t sector_size = 512;    // smallest read retried after an I/O error
   std::string backend = "auto";       // auto | cpu | cuda
+  IdentifierOptions identifiers;
   // Output folder (created if missing); empty = write no files, only return the report.
   std::filesystem::path output;
   bool force = false;  // allow an output folder that is not empty
+  CarveOptions carve;
 };
 
 struct ImageDigest {
@@ -104,6 +138,36 @@ struct BlockHashOutput {
   std::uint64_t blocks = 0;
 };
 
+// One carved file (or, in headers mode, one carved candidate).
+struct CarvedFile {
+  std::uint64_t offset = 0;  // absolute image offset of its first byte
+  std::uint64_t length = 0;
+  std::string type;          // the carver: "jpeg", "zip", ...
+  std::string subtype;       // what the content says it is: "docx", "webp", "mov"; == type when nothing more
+  std::string verdict;       // "valid", "truncated" or "corrupt"
+  std::string note;          // why, when not valid
+  std::string file;          // path relative to the output folder; empty when nothing was written
+  std::string md5, sha256;   // of the carved bytes (lowercase hex)
+  std::optional<std::uint64_t> parent;  // offset of the carved file this one lies inside
+};
+
+// Per carver: what its signatures led to.
+struct CarveTally {
+  std::uint64_t hits = 0;       // signature matches
+  std::uint64_t carved = 0;     // files written (or reported, without an output folder)
+  std::uint64_t valid = 0, truncated = 0, corrupt = 0;  // verdicts of the candidates that had a header
+  std::uint64_t nested = 0;     // carved files inside another carved file
+  std::uint64_t bytes = 0;      // carved bytes
+};
+
+struct IdentifierSummary {
+  std::map<std::string, std::uint64_t> counts;  // features per type
+  std::uint64_t invalid_kept = 0;
+  std::uint64_t decoded_streams = 0;
+  std::uint64_t decoded_bytes = 0;  // searched in addition to the image's own bytes
+  std::uint64_t watchlist_hits = 0;
+};
+
 struct ScanReport {
   std::string image;          // the path given
   std::string source_kind;    // Source::kind()
@@ -114,7 +178,11 @@ struct ScanReport {
   std::vector<ByteRange> bad_ranges;      // unreadable, zero-filled, merged, in offset order
   std::vector<ImageDigest> image_hashes;  // in the order requested
   std::vector<BlockHashOutput> block_hashes;
+  IdentifierSummary identifiers;
   std::map<std::string, double> stage_seconds;  // busy time per stage
+  std::vector<CarvedFile> carved;                // in offset order
+  std::map<std::string, CarveTally> carve_tally;  // by carver type
+  std::string carve_notice;                       // why carving did not run, or empty
   double wall_seconds = 0;
   bool interrupted = false;
   ExitCode exit_code() const noexcept;
@@ -126,6 +194,8 @@ class Observer {
   virtual ~Observer() = default;
   virtual void on_progress(std::uint64_t /*bytes_done*/, std::optional<std::uint64_t> /*total*/) {}
   virtual void on_record(std::string_view /*json_line*/) {}  // one JSON object, no newline
+  // False when records are not wanted: the engine then does not build them (they cost time).
+  virtual bool wants_records() const { return true; }
   virtual void on_notice(std::string_view /*message*/) {}    // one line for a person
 };
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -282,6 +283,47 @@ TEST_F(Cli, SigintStopsCleanlyWithCode130AndNoFinalHashes) {
   EXPECT_TRUE(summary["hashes"].empty());
   EXPECT_FALSE(fs::exists(out / "hashes.txt"));
   EXPECT_LT(summary["image"]["size"].get<std::uint64_t>(), 512u << 20);
+}
+
+TEST_F(Cli, IdentifiersGoToFeatureFilesHistogramsAndJsonLines) {
+  auto image = dir / "disk.raw";
+  auto bytes = random_bytes(1 << 20, 18);
+  for (auto& b : bytes)
+    if (std::isalnum(static_cast<unsigned char>(b)) || b == std::byte{'@'} || b == std::byte{'+'}) b = std::byte{0};
+  std::string text = "Tel. +33 6 12 34 56 78 / 06 12 34 56 78, mail: Someone@Example.org";
+  std::memcpy(bytes.data() + 4096, text.data(), text.size());
+  write_file(image, bytes);
+  write_file(dir / "watch.txt", std::vector<std::byte>{});
+  run("printf '+33 612 345 678\tcall centre\n' > " + q(dir / "watch.txt"));
+  auto r = trawl("scan " + q(image) + " -o " + q(dir / "o") + " --jsonl --carve none --watchlist " + q(dir / "watch.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto phones = read_text(dir / "o" / "features" / "phone.txt");
+  EXPECT_NE(phones.find("# Feature-Recorder: phone\n"), std::string::npos);
+  EXPECT_NE(phones.find("4101\t+33 6 12 34 56 78\t"), std::string::npos) << phones;
+  EXPECT_EQ(read_text(dir / "o" / "features" / "phone_histogram.txt"), "n=2\t+33612345678\n");
+  EXPECT_NE(read_text(dir / "o" / "features" / "email.txt").find("\tSomeone@Example.org\t"), std::string::npos);
+  int alerts = 0, features = 0;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);) {
+    auto j = nlohmann::json::parse(l);
+    alerts += j["record"] == "alert";
+    features += j["record"] == "feature";
+  }
+  EXPECT_EQ(alerts, 2);
+  EXPECT_EQ(features, 3);
+  auto summary = nlohmann::json::parse(read_text(dir / "o" / "summary.json"));
+  EXPECT_EQ(summary["identifiers"]["counts"]["phone"], 2);
+  EXPECT_EQ(summary["identifiers"]["watchlist"]["hits"], 2);
+}
+
+TEST_F(Cli, BadRulesAndTypesAreUsageErrorsNamingTheLine) {
+  auto image = dir / "disk.raw";
+  write_file(image, random_bytes(1000, 19));
+  run("printf '[mine]\\ntype = x\\npattern = a(?=b)\\n' > " + q(dir / "bad.rules"));
+  expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o1") + " --rules " + q(dir / "bad.rules")), 2, "bad.rules:1");
+  expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o2") + " --find telex"), 2, "telex");
+  expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o3") + " --page-size 4K --margin 512"), 2, "--margin");
+  EXPECT_FALSE(fs::exists(dir / "o1"));  // refused before anything was written
 }
 
 TEST_F(Cli, HelpHasExamplesAndVersionPrintsTheVersion) {

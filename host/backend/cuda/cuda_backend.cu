@@ -25,6 +25,7 @@
 #include "host/backend/cuda/cuda_check.hpp"
 #include "host/backend/cuda/cuda_handles.hpp"
 #include "kernels/block_hash.hpp"
+#include "kernels/identifier_prefilter.hpp"
 #include "kernels/launch.hpp"
 
 #ifndef TRAWL_CUDA_MIN_ARCH
@@ -128,7 +129,7 @@ class CudaBackend final : public Backend {
     const cudaStream_t stream = lane.stream.get();
     const auto* d_page = reinterpret_cast<const unsigned char*>(lane.d_page.get());
     auto* d_digests = reinterpret_cast<unsigned char*>(lane.d_digests.get());
-    try {
+    run_on_lane(lane, [&] {
       // One H2D copy per page, however many algorithms: PCIe is the bound, not the kernels.
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), page.data(), page.size(), cudaMemcpyHostToDevice, stream));
       for (std::size_t i = 0; i < requests.size(); ++i)
@@ -136,21 +137,56 @@ class CudaBackend final : public Backend {
           launch_block_hash<Hasher>(d_page, page.size(), block_size, d_digests + offsets[i], max_grid_, stream);
         });
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), digest_bytes, cudaMemcpyDeviceToHost, stream));
-      CUDA_TRY(cudaEventRecord(lane.done.get(), stream));
-      // Kernel faults surface here, as the error of the first synchronizing call.
-      CUDA_TRY(cudaEventSynchronize(lane.done.get()));
-    } catch (...) {
-      // The caller recycles `page` as soon as we return: wait until no enqueued copy can still
-      // read it, and leave the lane idle for the next call.
-      (void)cudaStreamSynchronize(stream);
-      (void)cudaGetLastError();
-      throw;
-    }
+    });
     for (std::size_t i = 0; i < requests.size(); ++i)
       std::memcpy(requests[i].out.data(), lane.h_digests.get() + offsets[i], sizes[i]);
   }
 
+  bool prefilter_identifiers(std::span<const std::byte> data, std::uint32_t window,
+                             std::span<std::uint8_t> marks) override {
+    const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
+    if (window == 0 || marks.size() < probe.count())
+      throw Error(ExitCode::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
+                                          std::to_string(probe.count()) + " windows");
+    if (data.empty()) return true;
+    CUDA_TRY(cudaSetDevice(device_));
+    LaneLease lease(*this);
+    Lane& lane = lease.lane();
+    lane.d_page.reserve(data.size());
+    lane.d_digests.reserve(probe.count());
+    lane.h_digests.reserve(probe.count());
+    const cudaStream_t stream = lane.stream.get();
+    const kernels::IdentifierPrefilterItem item{reinterpret_cast<const unsigned char*>(lane.d_page.get()), data.size(), window,
+                                                reinterpret_cast<std::uint8_t*>(lane.d_digests.get())};
+    run_on_lane(lane, [&] {
+      CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
+      const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((item.count() + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
+      CUDA_TRY(kernels::launch_on(stream, item.count(), item, grid, kThreadsPerBlock));
+      CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), item.count(), cudaMemcpyDeviceToHost, stream));
+    });
+    std::memcpy(marks.data(), lane.h_digests.get(), item.count());
+    return true;
+  }
+
  private:
+  // Enqueues a call's copies and kernels on the lane's stream and waits for them. On any error
+  // it waits until nothing enqueued can still read the caller's buffer (the caller recycles it
+  // as soon as we return) and leaves the lane idle for the next call.
+  template <class Enqueue>
+  static void run_on_lane(Lane& lane, Enqueue&& enqueue) {
+    const cudaStream_t stream = lane.stream.get();
+    try {
+      enqueue();
+      CUDA_TRY(cudaEventRecord(lane.done.get(), stream));
+      // Kernel faults surface here, as the error of the first synchronizing call.
+      CUDA_TRY(cudaEventSynchronize(lane.done.get()));
+    } catch (...) {
+      (void)cudaStreamSynchronize(stream);
+      (void)cudaGetLastError();
+      throw;
+    }
+  }
+
   // Holds one lane for the lifetime of a call; blocks while all lanes are taken.
   class LaneLease {
    public:

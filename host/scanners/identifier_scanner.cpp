@@ -1,0 +1,330 @@
+#include "host/scanners/identifier_scanner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <map>
+
+#include "trawl/trawl.hpp"
+
+namespace trawl::detail {
+namespace {
+
+// Owned ranges are scanned in windows of this size so that the match events of one scan stay
+// bounded even on hostile data (megabytes of digits); a window with more events than
+// max_events is split in two.
+constexpr std::size_t window_size = 1u << 20;
+constexpr std::size_t max_events = 1u << 21;
+constexpr int max_end_tries = 8;
+
+struct Decoded {
+  std::string folded;                // ASCII, one char per character
+  std::string raw;                   // UTF-8
+  std::vector<std::uint32_t> starts;  // byte offset of each character, plus the end
+};
+
+void append_utf8(std::string& out, unsigned code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+}
+
+std::string hex_escape(unsigned char c) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  return std::string("\\x") + digits[c >> 4] + digits[c & 15];
+}
+
+// One character at `at` in the variant's encoding: its ASCII value (full-width folded) or -1
+// when it is not an ASCII/full-width character, and its size in bytes.
+struct Char {
+  int ascii;
+  std::size_t bytes;
+};
+
+Char char_at(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
+  auto u = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
+  if (o.encoding == Encoding::utf16le) {
+    if (at + 2 > b.size()) return {-1, 1};
+    unsigned lo = u(at), hi = u(at + 1);
+    if (hi == 0) return {lo < 0x80 ? static_cast<int>(lo) : -1, 2};
+    if (hi == 0xFF && lo >= 0x01 && lo <= 0x5E) return {static_cast<int>(lo + 0x20), 2};
+    if (hi == 0x30 && lo == 0x00) return {' ', 2};
+    return {-1, 2};
+  }
+  if (o.fullwidth && at + 3 <= b.size()) {
+    if (u(at) == 0xEF && u(at + 1) == 0xBC && u(at + 2) >= 0x81 && u(at + 2) <= 0xBF) return {static_cast<int>(u(at + 2) - 0x60), 3};
+    if (u(at) == 0xEF && u(at + 1) == 0xBD && u(at + 2) >= 0x80 && u(at + 2) <= 0x9E) return {static_cast<int>(u(at + 2) - 0x20), 3};
+    if (u(at) == 0xE3 && u(at + 1) == 0x80 && u(at + 2) == 0x80) return {' ', 3};
+  }
+  if (at >= b.size()) return {-1, 1};
+  return {u(at) < 0x80 ? static_cast<int>(u(at)) : -1, 1};
+}
+
+// The character that ends just before `at`.
+int char_before(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
+  if (o.encoding == Encoding::utf16le) return at >= 2 ? char_at(b, at - 2, o).ascii : -1;
+  if (o.fullwidth && at >= 3) {
+    Char c = char_at(b, at - 3, o);
+    if (c.bytes == 3) return c.ascii;
+  }
+  return at >= 1 ? char_at(b, at - 1, o).ascii : -1;
+}
+
+Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
+  Decoded d;
+  for (std::size_t at = from; at < to;) {
+    Char c = char_at(b, at, o);
+    d.starts.push_back(static_cast<std::uint32_t>(at - from));
+    unsigned char first = static_cast<unsigned char>(b[at]);
+    if (c.ascii >= 0) {
+      d.folded += static_cast<char>(c.ascii);
+      if (c.bytes == 3) d.raw.append(reinterpret_cast<const char*>(&b[at]), 3);
+      else if (o.encoding == Encoding::utf16le) append_utf8(d.raw, first | (static_cast<unsigned>(b[at + 1]) << 8));
+      else d.raw += static_cast<char>(c.ascii);
+    } else {
+      d.folded += '?';
+      if (o.encoding == Encoding::utf16le && at + 2 <= to) append_utf8(d.raw, first | (static_cast<unsigned>(b[at + 1]) << 8));
+      else d.raw += hex_escape(first);
+    }
+    at += std::max<std::size_t>(1, std::min(c.bytes, to - at));
+  }
+  d.starts.push_back(static_cast<std::uint32_t>(to - from));
+  return d;
+}
+
+bool in_boundary(int c, Boundary b) {
+  if (c < 0) return false;
+  switch (b) {
+    case Boundary::none: return false;
+    case Boundary::digit: return std::isdigit(c);
+    case Boundary::alnum: return std::isalnum(c);
+    case Boundary::word: return std::isalnum(c) || c == '_';
+    case Boundary::token: return std::isalnum(c) || (c != 0 && std::strchr("/_=&%#@\\", c) != nullptr);
+    case Boundary::glue: return std::isdigit(c) || (c != 0 && std::strchr("/_=&%#@\\", c) != nullptr);
+  }
+  return false;
+}
+
+std::string escape_context(std::span<const std::byte> bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (auto byte : bytes) {
+    auto c = static_cast<unsigned char>(byte);
+    if (c >= 0x20 && c < 0x7F && c != '\\') out += static_cast<char>(c);
+    else out += hex_escape(c);
+  }
+  return out;
+}
+
+std::string variant_name(const Rule& r, const EmitOptions& o) {
+  return "rule " + r.name + " (" + r.source + ", " + (o.encoding == Encoding::utf16le ? "utf16le" : "ascii") +
+         (o.fullwidth ? ", full-width" : "") + ")";
+}
+
+// Compiling a few dozen SOM expressions takes a noticeable fraction of a second: one database
+// per distinct expression set per process.
+std::shared_ptr<const hs_database_t> cached_database(const std::vector<HsExpression>& expressions) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const hs_database_t>> cache;
+  std::string key;
+  for (const auto& e : expressions) key += e.expression + '\n';
+  std::lock_guard lock(mutex);
+  auto& slot = cache[key];
+  if (!slot) slot = std::shared_ptr<const hs_database_t>(compile_block_database(expressions).release(), HsDatabaseDeleter{});
+  return slot;
+}
+
+}  // namespace
+
+bool OverlapFilter::admit(const Feature& f, const std::string& type) {
+  auto& end = end_[{type, f.path}];
+  if (f.offset < end) return false;
+  end = f.offset + f.length;
+  return true;
+}
+
+void sort_features(std::vector<Feature>& features) {
+  std::sort(features.begin(), features.end(), [](const Feature& x, const Feature& y) {
+    if (x.image_offset != y.image_offset) return x.image_offset < y.image_offset;
+    if (x.path != y.path) return x.path < y.path;
+    if (x.offset != y.offset) return x.offset < y.offset;
+    if (x.length != y.length) return x.length > y.length;
+    return x.rule < y.rule;
+  });
+}
+
+std::size_t IdentifierScanner::extend_left(std::span<const std::byte> buffer, std::size_t start, const Variant& v) const {
+  const auto& set = extend_[v.rule];
+  const unsigned most = rules_[v.rule].extend_max;
+  std::size_t at = start;
+  unsigned taken = 0;
+  while (true) {
+    int c = char_before(buffer, at, v.emit);
+    if (c < 0 || !set.test(static_cast<std::size_t>(c))) break;
+    if (++taken > most) return std::string::npos;  // the run is longer than the rule allows
+    // Step back over that character: its width depends on how it was written.
+    if (v.emit.encoding == Encoding::utf16le) at -= 2;
+    else if (v.emit.fullwidth && at >= 3 && char_at(buffer, at - 3, v.emit).bytes == 3) at -= 3;
+    else at -= 1;
+  }
+  return taken ? at : std::string::npos;
+}
+
+std::string forensic_path(const Feature& f) {
+  return f.path.empty() ? std::to_string(f.offset) : f.path + "-" + std::to_string(f.offset);
+}
+
+IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::string> regions, bool keep_invalid)
+    : rules_(std::move(rules)), validators_(std::move(regions)), keep_invalid_(keep_invalid) {
+  std::vector<HsExpression> expressions;
+  for (std::uint32_t ri = 0; ri < rules_.size(); ++ri) {
+    const Rule& r = rules_[ri];
+    auto pattern = std::make_unique<PatternNode>();
+    pattern->kind = PatternNode::Kind::alternation;
+    for (const auto& text : r.patterns) {
+      try {
+        pattern->children.push_back(parse_pattern(text, r.caseless));
+      } catch (const std::invalid_argument& e) {
+        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": " + e.what());
+      }
+    }
+    unsigned chars = max_characters(*pattern);
+    if (chars == PatternNode::unbounded && !r.max_length)
+      throw Error(ExitCode::usage, r.source + ": rule " + r.name + " can match without bound: give it a max_length");
+    if (r.max_length) chars = std::min(chars, r.max_length);
+    std::bitset<256> extend;
+    if (!r.extend_class.empty()) {
+      PatternPtr set;
+      try {
+        set = parse_pattern(r.extend_class, r.caseless);
+      } catch (const std::invalid_argument& e) {
+        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": extend_left: " + e.what());
+      }
+      if (set->kind != PatternNode::Kind::set || set->negated)
+        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": extend_left takes one class such as [a-z0-9.]");
+      extend = set->set;
+      chars += r.extend_max;
+    }
+    extend_.push_back(extend);
+    if (!r.extract.empty()) {
+      try {
+        extract_.push_back(std::make_unique<std::regex>(r.extract, std::regex::ECMAScript | (r.caseless ? std::regex::icase : std::regex::ECMAScript)));
+      } catch (const std::regex_error& e) {
+        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": bad extract regex: " + e.what());
+      }
+    } else {
+      extract_.push_back(nullptr);
+    }
+    if (r.trigger == Trigger::none) prefilter_safe_ = false;
+    for (Encoding encoding : {Encoding::ascii, Encoding::utf16le}) {
+      if ((encoding == Encoding::ascii && !r.ascii) || (encoding == Encoding::utf16le && !r.utf16le)) continue;
+      for (bool fullwidth : {false, true}) {
+        if (fullwidth && !r.fullwidth) continue;
+        EmitOptions o{encoding, fullwidth};
+        std::size_t max_bytes = std::size_t{chars} * max_char_bytes(o);
+        variants_.push_back({ri, o, max_bytes});
+        expressions.push_back({emit_hyperscan(*pattern, o), getenv("NOSOM") ? 0u : unsigned{HS_FLAG_SOM_LEFTMOST}, variant_name(r, o)});
+        longest_match_ = std::max(longest_match_, max_bytes);
+        required_margin_ = std::max(required_margin_, max_bytes + context_chars * max_char_bytes(o));
+      }
+    }
+  }
+  if (expressions.empty()) throw Error(ExitCode::usage, "no identifier rules to search for");
+  database_ = cached_database(expressions);
+  scratch_ = std::make_shared<ScratchPool>(database_.get());
+}
+
+void IdentifierScanner::scan(std::span<const std::byte> buffer, std::size_t own_begin, std::size_t own_end,
+                             std::vector<Feature>& out) const {
+  thread_local std::vector<Event> events;
+  for (std::size_t a = own_begin; a < own_end; a += window_size) {
+    std::size_t b = std::min(own_end, a + window_size);
+    scan_window(buffer, a >= required_margin_ ? a - required_margin_ : 0, std::min(buffer.size(), b + required_margin_), a, b,
+                out, events);
+  }
+}
+
+void IdentifierScanner::scan_window(std::span<const std::byte> buffer, std::size_t begin, std::size_t end,
+                                    std::size_t own_begin, std::size_t own_end, std::vector<Feature>& out,
+                                    std::vector<Event>& events) const {
+  events.clear();
+  auto lease = scratch_->borrow();
+  auto on_match = [](unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) -> int {
+    auto* list = static_cast<std::vector<Event>*>(context);
+    list->push_back({id, static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to)});
+    return list->size() >= max_events ? 1 : 0;  // 1 stops the scan: too many events for one window
+  };
+  hs_error_t status = hs_scan(database_.get(), reinterpret_cast<const char*>(buffer.data() + begin),
+                              static_cast<unsigned>(end - begin), 0, lease.get(), on_match, &events);
+  if (status == HS_SCAN_TERMINATED && own_end - own_begin > 4096) {
+    std::size_t mid = own_begin + (own_end - own_begin) / 2;
+    for (auto [a, b] : {std::pair{own_begin, mid}, std::pair{mid, own_end}})
+      scan_window(buffer, a >= required_margin_ ? a - required_margin_ : 0, std::min(buffer.size(), b + required_margin_), a, b,
+                  out, events);
+    return;
+  }
+  if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED)
+    throw Error(ExitCode::internal, "Hyperscan scan failed with code " + std::to_string(status));
+  resolve(buffer, begin, own_begin, own_end, events, out);
+}
+
+void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t window_begin, std::size_t own_begin,
+                                std::size_t own_end, std::vector<Event>& events, std::vector<Feature>& out) const {
+  std::sort(events.begin(), events.end(), [](const Event& x, const Event& y) {
+    if (x.variant != y.variant) return x.variant < y.variant;
+    if (x.from != y.from) return x.from < y.from;
+    return x.to > y.to;
+  });
+  for (std::size_t i = 0; i < events.size();) {
+    std::size_t group_end = i;
+    while (group_end < events.size() && events[group_end].variant == events[i].variant && events[group_end].from == events[i].from)
+      ++group_end;
+    const Variant& v = variants_[events[i].variant];
+    const Rule& rule = rules_[v.rule];
+    std::size_t start = window_begin + events[i].from;
+    if (extend_[v.rule].any()) start = extend_left(buffer, start, v);
+    if (start == std::string::npos || start < own_begin || start >= own_end ||
+        in_boundary(char_before(buffer, start, v.emit), rule.boundary)) {
+      i = group_end;
+      continue;
+    }
+    std::optional<Feature> kept;
+    int tries = 0;
+    for (std::size_t k = i; k < group_end && tries < max_end_tries; ++k) {
+      const std::size_t end = window_begin + events[k].to;
+      if (end - start > v.max_bytes) continue;  // longer than the rule allows
+      if (in_boundary(char_at(buffer, end, v.emit).ascii, rule.boundary_right)) continue;
+      ++tries;
+      Decoded d = decode(buffer, start, end, v.emit);
+      Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
+      if (!validation.valid && (!keep_invalid_ || kept)) continue;
+      std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
+      const std::size_t width = max_char_bytes(v.emit);
+      const std::size_t context_from = start >= IdentifierScanner::context_chars * width ? start - context_chars * width : 0;
+      const std::size_t context_to = std::min(buffer.size(), start + length + context_chars * width);
+      Feature f;
+      f.offset = start;
+      f.length = static_cast<std::uint32_t>(length);
+      f.rule = v.rule;
+      f.encoding = v.emit.encoding;
+      f.fullwidth = v.emit.fullwidth;
+      f.valid = validation.valid;
+      f.raw = length == end - start ? d.raw : decode(buffer, start, start + length, v.emit).raw;
+      f.validation = std::move(validation);
+      f.context = escape_context(buffer.subspan(context_from, context_to - context_from));
+      kept = std::move(f);
+      if (kept->valid) break;
+    }
+    if (kept) out.push_back(std::move(*kept));
+    i = group_end;
+  }
+}
+
+}  // namespace trawl::detail

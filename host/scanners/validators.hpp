@@ -1,0 +1,48 @@
+// Validation and normalisation of candidate identifiers, one function per kind: a candidate
+// that does not validate is dropped (or kept and flagged with --keep-invalid).
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/scanners/rule_pack.hpp"
+
+namespace trawl::detail {
+
+struct Validation {
+  bool valid = false;
+  std::string normalised;     // the histogram key: E.164, lower-case address, SITE:ID, ...
+  std::string region;         // phone: the region the number belongs to (ISO 3166 code)
+  std::string number_type;    // phone: mobile, fixed, toll_free, ...
+  std::string also_valid_in;  // phone: other --regions where a national number is also valid
+  std::size_t length = 0;     // characters of the text that make the identifier (a URL loses trailing punctuation)
+};
+
+class Validators {
+ public:
+  explicit Validators(std::vector<std::string> regions);
+  // `text` is the candidate folded to ASCII (full-width forms mapped to ASCII), one character per
+  // character of the match. `extract` is the rule's compiled extract regex, if any.
+  Validation validate(const Rule& rule, std::string_view text, const std::regex* extract) const;
+  // Normalises a watchlist entry the same way a found identifier would be (phone numbers in any
+  // spelling to E.164, addresses to lower case, ...).
+  std::string normalise_watch_entry(std::string_view value) const;
+  const std::vector<std::string>& regions() const { return regions_; }
+
+ private:
+  Validation phone(std::string_view text, const std::vector<std::string>& only) const;
+  std::vector<std::string> regions_;  // in priority order
+};
+
+// The default --regions: the EU, Switzerland, Norway, the UK, China, the US.
+std::vector<std::string> default_regions();
+
+bool luhn_valid(std::string_view digits);
+// "visa", "mastercard", ... from the issuer prefix and length; empty when no card has that shape.
+std::string card_brand(std::string_view digits);
+bool iban_valid(std::string_view compact);
+
+}  // namespace trawl::detail

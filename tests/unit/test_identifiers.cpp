@@ -1,0 +1,414 @@
+// Identifier search: rule packs, the pattern language, validators and the scanner.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "host/scanners/identifier_scanner.hpp"
+#include "kernels/identifier_prefilter.hpp"
+#include "kernels/launch.hpp"
+#include "host/scanners/pattern.hpp"
+#include "host/scanners/rule_pack.hpp"
+#include "host/scanners/validators.hpp"
+#include "support/memory_source.hpp"
+#include "support/test_support.hpp"
+#include "trawl/trawl.hpp"
+
+namespace trawl::detail {
+namespace {
+
+std::vector<std::byte> bytes_of(std::string_view s) {
+  std::vector<std::byte> out(s.size());
+  std::memcpy(out.data(), s.data(), s.size());
+  return out;
+}
+
+std::string utf16le(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) out += std::string{c, '\0'};
+  return out;
+}
+
+// Full-width form of digits and '+' (U+FF0B, U+FF10..), as UTF-8.
+std::string fullwidth_utf8(std::string_view ascii) {
+  std::string out;
+  for (unsigned char c : ascii) {
+    if (c == ' ') {
+      out += "\xE3\x80\x80";
+      continue;
+    }
+    unsigned code = 0xff01 + (c - 0x21);
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+  return out;
+}
+
+const IdentifierScanner& builtin() {
+  static IdentifierScanner scanner(builtin_rules(), default_regions(), false);
+  return scanner;
+}
+
+std::vector<Feature> scan_text(const std::string& text, const IdentifierScanner& scanner = builtin()) {
+  auto b = bytes_of(text);
+  std::vector<Feature> out;
+  scanner.scan(b, 0, b.size(), out);
+  sort_features(out);
+  OverlapFilter overlaps;
+  std::vector<Feature> kept;
+  for (auto& f : out)
+    if (overlaps.admit(f, scanner.rules()[f.rule].type)) kept.push_back(std::move(f));
+  return kept;
+}
+
+std::multimap<std::string, std::string> by_type(const std::vector<Feature>& features) {
+  std::multimap<std::string, std::string> out;
+  for (const auto& f : features) out.emplace(builtin().rules()[f.rule].type, f.validation.normalised);
+  return out;
+}
+
+TEST(Pattern, EmitsUtf16AndFullWidthForms) {
+  auto p = parse_pattern("a[0-9]", false);
+  EXPECT_EQ(emit_hyperscan(*p, {Encoding::ascii, false}), "[\\x61][\\x30-\\x39]");
+  EXPECT_EQ(emit_hyperscan(*p, {Encoding::utf16le, false}), "(?:[\\x61]\\x00)(?:[\\x30-\\x39]\\x00)");
+  EXPECT_EQ(emit_hyperscan(*p, {Encoding::ascii, true}), "\\xEF\\xBD[\\x81]\\xEF\\xBC[\\x90-\\x99]");
+  EXPECT_EQ(max_characters(*parse_pattern("(?:ab|c){2,3}x?", false)), 7u);
+  EXPECT_EQ(max_characters(*parse_pattern("a+", false)), PatternNode::unbounded);
+}
+
+TEST(Pattern, RejectsWhatItDoesNotSupport) {
+  for (auto bad : {"^abc", "a(?=b)", "a{3,2}", "[abc", "a\\q", "(ab", "*a", "a+?"}) EXPECT_THROW(parse_pattern(bad, false), std::invalid_argument) << bad;
+}
+
+TEST(RulePack, BuiltinParsesAndErrorsNameTheLine) {
+  auto rules = builtin_rules();
+  EXPECT_GE(rules.size(), 10u);
+  try {
+    parse_rule_pack("[ok]\ntype = x\npattern = a\n[bad]\ntype = y\nvalidate = magic\n", "mine.rules");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("mine.rules:6:", 0), 0u) << e.what();
+  }
+  EXPECT_THROW(parse_rule_pack("type = x\n", "r"), Error);
+  EXPECT_THROW(IdentifierScanner(parse_rule_pack("[u]\ntype = x\npattern = a+\n", "r"), {}, false), Error);  // unbounded
+}
+
+TEST(Validators, LuhnAndIban) {
+  EXPECT_TRUE(luhn_valid("4111111111111111"));
+  EXPECT_FALSE(luhn_valid("4111111111111112"));
+  EXPECT_TRUE(iban_valid("DE89370400440532013000"));
+  EXPECT_TRUE(iban_valid("GB29NWBK60161331926819"));
+  EXPECT_FALSE(iban_valid("DE89370400440532013001"));
+}
+
+TEST(Scanner, FindsAndNormalisesPhoneNumbersWrittenManyWays) {
+  auto found = by_type(scan_text(
+      "call +33 6 12 34 56 78 or 0033 612345678, fr: 06.12.34.56.78 | us (212) 555-0199? no: "
+      "+1 212-736-5000 and cn 138 0013 8000, uk +44 20 7946 0958"));
+  auto phones = found.equal_range("phone");
+  std::multiset<std::string> numbers;
+  for (auto it = phones.first; it != phones.second; ++it) numbers.insert(it->second);
+  EXPECT_EQ(numbers.count("+33612345678"), 3u) << "three spellings, one E.164 key";
+  EXPECT_EQ(numbers.count("+12127365000"), 1u);
+  EXPECT_EQ(numbers.count("+8613800138000"), 1u);
+  EXPECT_EQ(numbers.count("+442079460958"), 1u);
+}
+
+TEST(Scanner, FindsUtf16AndFullWidthPhoneNumbers) {
+  auto utf16 = scan_text("xx" + utf16le("tel:+33 6 12 34 56 78;") + "yy");
+  ASSERT_EQ(utf16.size(), 1u);
+  EXPECT_EQ(utf16[0].validation.normalised, "+33612345678");
+  EXPECT_EQ(utf16[0].encoding, Encoding::utf16le);
+  EXPECT_EQ(utf16[0].offset, 2u + 2 * 4);
+  auto wide = scan_text("ad: " + fullwidth_utf8("+86 138 0013 8000") + " now");
+  ASSERT_EQ(wide.size(), 1u);
+  EXPECT_EQ(wide[0].validation.normalised, "+8613800138000");
+  EXPECT_TRUE(wide[0].fullwidth);
+  EXPECT_EQ(wide[0].raw, fullwidth_utf8("+86 138 0013 8000"));
+}
+
+TEST(Scanner, IgnoresDecoys) {
+  auto found = scan_text(
+      "ts=1700000000123 2024-01-15T10:22:33Z ver 10.0.19045.3803 hex 0x7ffe12345678 serial SN-00012345678901 "
+      "uuid 123e4567-e89b-12d3-a456-426614174000 build 20230115123456 ip 192.168.100.200 pi 3.14159265358979");
+  for (const auto& f : found) ADD_FAILURE() << builtin().rules()[f.rule].name << ": " << f.raw;
+}
+
+TEST(Scanner, EmailUrlAdsIbanCards) {
+  auto found = by_type(scan_text(
+      "mail <Jane.Doe+x@Example.COM>, see https://www.leboncoin.fr/annonces/2345678901 and "
+      "http://paris.craigslist.org/apa/d/nice-flat/7612345678.html ; {\"advertising_id\":\"38400000-8cf0-11bd-b23e-10b96e40000d\"} "
+      "IBAN DE89 3704 0044 0532 0130 00 card 4111 1111 1111 1111."));
+  EXPECT_EQ(found.count("email"), 1u);
+  EXPECT_EQ(found.find("email")->second, "jane.doe+x@example.com");
+  std::set<std::string> ads;
+  for (auto [it, end] = found.equal_range("adid"); it != end; ++it) ads.insert(it->second);
+  EXPECT_TRUE(ads.count("leboncoin.fr:2345678901"));
+  EXPECT_TRUE(ads.count("paris.craigslist.org:7612345678"));
+  EXPECT_TRUE(ads.count("maid:38400000-8cf0-11bd-b23e-10b96e40000d"));
+  EXPECT_EQ(found.find("iban")->second, "DE89370400440532013000");
+  EXPECT_EQ(found.find("card")->second, "4111111111111111");
+  EXPECT_GE(found.count("url"), 2u);
+}
+
+// Ownership: only matches that start in [own_begin, own_end) are reported, whatever the split.
+TEST(Scanner, ReportsOnlyMatchesThatStartInTheOwnedRange) {
+  std::string text = std::string(300, ' ') + "+33 6 12 34 56 78" + std::string(300, ' ');
+  auto b = bytes_of(text);
+  for (std::size_t split = 290; split <= 320; ++split) {
+    std::vector<Feature> left, right;
+    builtin().scan(b, 0, split, left);
+    builtin().scan(b, split, b.size(), right);
+    auto is_whole = [](const Feature& f) { return f.offset == 300; };
+    EXPECT_EQ(std::count_if(left.begin(), left.end(), is_whole) + std::count_if(right.begin(), right.end(), is_whole), 1) << split;
+    EXPECT_EQ(std::count_if(left.begin(), left.end(), is_whole), split > 300 ? 1 : 0) << split;
+  }
+}
+
+}  // namespace
+}  // namespace trawl::detail
+
+// ---- through the whole pass: planted identifiers in a generated image ----------------------
+
+namespace trawl::detail {
+namespace {
+
+struct Planted {
+  std::string what;       // bytes to plant
+  std::string type;       // expected feature type
+  std::string normalised; // expected histogram key
+};
+
+std::string deflate_raw(const std::string& text, int window_bits) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A ZIP local file header + deflated member (enough for a carver or a decoder to find it).
+std::string zip_member(const std::string& name, const std::string& text) {
+  std::string data = deflate_raw(text, -15);
+  auto le16 = [](unsigned v) { return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)}; };
+  auto le32 = [&](unsigned long v) { return le16(v & 0xffff) + le16(v >> 16); };
+  return "PK\x03\x04" + le16(20) + le16(0) + le16(8) + le16(0) + le16(0) + le32(crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size()))) +
+         le32(data.size()) + le32(text.size()) + le16(name.size()) + le16(0) + name + data;
+}
+
+// A real SQLite database file with identifiers in a table, made with the SQLite library.
+std::string sqlite_file(const test::fs::path& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db,
+               "CREATE TABLE contacts(name TEXT, phone TEXT, mail TEXT);"
+               "INSERT INTO contacts VALUES('Ana','+34 612 345 678','ana.lopez@correo.es');"
+               "INSERT INTO contacts VALUES('Bo','+46 70 123 45 67','bo@example.se');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return test::read_text(path);
+}
+
+struct Image {
+  std::vector<std::byte> bytes;
+};
+
+void put(std::vector<std::byte>& image, std::size_t at, const std::string& s) {
+  std::memcpy(image.data() + at, s.data(), s.size());
+}
+
+class PlantedImage : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    test::TempDir scratch;
+    auto& image = bytes();
+    image = test::random_bytes(3 << 20, 77);
+    // Random filler must not hold identifiers by chance: blank the bytes that could form them.
+    for (auto& b : image) {
+      auto c = static_cast<unsigned char>(b);
+      if (std::isalnum(c) || c == '@' || c == '+' || c == 0x1f || c == 'P' || c == 0x78) b = std::byte{0};
+    }
+    put(image, 1000, "<html><body>Call <b>+33 6 12 34 56 78</b> or write to <a href=\"mailto:Marie.Dupont@Example.fr\">us</a></body></html>");
+    put(image, 5000, utf16le("WhatsApp +44 7911 123456 | contact: lee.chan@mail.co.uk"));
+    put(image, 9000, fullwidth_utf8("+86 138 0013 8000"));
+    put(image, 12000, "ts=1700000000123 v10.0.19045.3803 id 0x7ffe12345678 serial SN-00012345678901 2024-01-15T10:22:33Z");
+    // Across the 64 KiB and 1 MiB page boundaries of the geometries below.
+    put(image, 65536 - 7, "tel 06 12 34 56 78 fin");
+    put(image, (1 << 20) - 12, "info@straddle.example.com ");
+    put(image, 200000, sqlite_file(scratch / "c.db"));
+    std::string gz = std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10) + deflate_raw("secret: +49 30 901820 and x@y.de", -15) +
+                     std::string(8, '\0');
+    put(image, 400000, gz);
+    put(image, 500000, zip_member("notes.txt", "ad https://www.leboncoin.fr/annonces/2345678901 call 06-12-34-56-78"));
+    put(image, 600000, "again 0033612345678 and +33 (0)6 12 34 56 78");
+  }
+  static std::vector<std::byte>& bytes() {
+    static std::vector<std::byte> b;
+    return b;
+  }
+  // features/<type>.txt contents and the JSON Lines feature records of one run.
+  static std::string run(test::TempDir& dir, const std::string& name, std::size_t page, std::size_t margin, unsigned threads,
+                         std::vector<nlohmann::json>* records = nullptr, const std::string& watchlist = "",
+                         const std::string& prefilter = "auto") {
+    test::MemorySource source(bytes());
+    ScanOptions o;
+    o.page_size = page;
+    o.margin = margin;
+    o.threads = threads;
+    o.buffers = 3;
+    o.image_hashes = {};
+    o.block_hashes = {};
+    o.carve.types = {};
+    o.backend = "cpu";
+    o.output = dir / name;
+    o.identifiers.watchlist = watchlist;
+    o.identifiers.prefilter = prefilter;
+    struct Collect : Observer {
+      std::vector<nlohmann::json>* out;
+      void on_record(std::string_view line) override {
+        auto j = nlohmann::json::parse(line);
+        if (out && (j["record"] == "feature" || j["record"] == "alert")) out->push_back(j);
+      }
+    } collect;
+    collect.out = records;
+    scan(source, o, &collect);
+    std::string all;
+    for (const auto& entry : std::filesystem::directory_iterator(o.output / "features")) {
+      if (entry.path().extension() != ".txt") continue;
+      std::string text = test::read_text(entry.path());
+      all += "== " + entry.path().filename().string() + "\n" + text.substr(text.find("Feature-File-Version: 1.1\n") == std::string::npos ? 0 : text.find("Feature-File-Version: 1.1\n")) ;
+    }
+    return all;
+  }
+};
+
+TEST_F(PlantedImage, FindsEveryPlantedIdentifierAndNoDecoy) {
+  test::TempDir dir;
+  std::vector<nlohmann::json> records;
+  run(dir, "out", 64 << 10, 8 << 10, 2, &records);
+  std::multiset<std::string> got;
+  for (const auto& r : records) got.insert(r["type"].get<std::string>() + " " + r["normalised"].get<std::string>() + " @" + r["path"].get<std::string>());
+  auto has = [&](const std::string& type, const std::string& key) {
+    return std::any_of(got.begin(), got.end(), [&](const std::string& g) { return g.rfind(type + " " + key + " @", 0) == 0; });
+  };
+  EXPECT_TRUE(has("phone", "+33612345678"));
+  EXPECT_TRUE(has("email", "marie.dupont@example.fr"));
+  EXPECT_TRUE(has("phone", "+447911123456"));  // UTF-16LE
+  EXPECT_TRUE(has("email", "lee.chan@mail.co.uk"));
+  EXPECT_TRUE(has("phone", "+8613800138000"));  // full-width
+  EXPECT_TRUE(has("email", "info@straddle.example.com"));
+  EXPECT_TRUE(has("phone", "+34612345678"));  // inside the SQLite file
+  EXPECT_TRUE(has("phone", "+46701234567"));
+  // SQLite packs column values without separators: the address follows the number's last digits.
+  EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](const std::string& g) { return g.find("ana.lopez@correo.es @") != std::string::npos; }));
+  EXPECT_TRUE(has("phone", "+4930901820"));  // inside gzip
+  EXPECT_TRUE(has("email", "x@y.de"));
+  EXPECT_TRUE(has("adid", "leboncoin.fr:2345678901"));  // inside a ZIP member
+  EXPECT_TRUE(std::count_if(got.begin(), got.end(), [](const std::string& g) { return g.find("@400000-GZIP-") != std::string::npos; }) >= 2);
+  EXPECT_TRUE(std::count_if(got.begin(), got.end(), [](const std::string& g) { return g.find("@500000-ZIP-") != std::string::npos; }) >= 2);
+  for (const auto& r : records) {
+    auto offset = r["offset"].get<std::uint64_t>();
+    EXPECT_FALSE(offset >= 12000 && offset < 12200) << "decoy reported: " << r.dump();
+  }
+}
+
+TEST_F(PlantedImage, DifferentSpellingsOfOneNumberShareOneKey) {
+  test::TempDir dir;
+  run(dir, "out", 1 << 20, 64 << 10, 2);
+  std::string histogram = test::read_text(dir / "out" / "features" / "phone_histogram.txt");
+  // +33 6 12 34 56 78, 06 12 34 56 78 (FR region by grouping), 0612345678 in the ZIP, 0033..., +33 (0)6...
+  EXPECT_NE(histogram.find("n=5\t+33612345678"), std::string::npos) << histogram;
+}
+
+TEST_F(PlantedImage, FeaturesAreIdenticalForEveryChunkGeometryAndThreadCount) {
+  test::TempDir dir;
+  std::string reference = run(dir, "a", 16 << 20, 1 << 20, 1);
+  if (std::getenv("TRAWL_DUMP")) {
+    std::ofstream("/tmp/ref.txt") << reference;
+    std::ofstream("/tmp/b.txt") << run(dir, "b2", 64 << 10, 8 << 10, 2);
+  }
+  ASSERT_NE(reference.find("+33 6 12 34 56 78"), std::string::npos);
+  EXPECT_EQ(run(dir, "b", 64 << 10, 8 << 10, 2), reference);
+  EXPECT_EQ(run(dir, "c", 8 << 10, 8 << 10, 3), reference);  // the smallest margins that hold a URL
+  EXPECT_EQ(run(dir, "d", 1 << 20, 64 << 10, 2), reference);
+}
+
+// The GPU prefilter's per-item function, run on the host: scanning only the marked windows
+// finds exactly what scanning everything finds.
+TEST_F(PlantedImage, EmulatedPrefilterLaunchChangesNoResult) {
+  test::TempDir dir;
+  std::vector<nlohmann::json> all, filtered;
+  std::string reference = run(dir, "off", 64 << 10, 8 << 10, 2, &all, "", "off");
+  EXPECT_EQ(run(dir, "emulated", 64 << 10, 8 << 10, 2, &filtered, "", "emulated"), reference);
+  EXPECT_EQ(filtered, all);
+  EXPECT_EQ(run(dir, "emulated-big", 1 << 20, 64 << 10, 1, nullptr, "", "emulated"), reference);
+}
+
+TEST(Prefilter, MarksOnlyWindowsWithATrigger) {
+  auto data = test::random_bytes(64 * 4096, 5);
+  for (auto& b : data)
+    if (std::isdigit(static_cast<unsigned char>(b)) || b == std::byte{'@'} || b == std::byte{':'} || b == std::byte{'-'} ||
+        b == std::byte{0xEF} || b == std::byte{0xFF})
+      b = std::byte{0};
+  put(data, 3 * 4096 + 100, "tel 0612345678");
+  put(data, 10 * 4096 - 3, "a@b");  // the trigger starts in window 9
+  put(data, 20 * 4096 + 7, utf16le("0612345678"));
+  put(data, 30 * 4096 + 1, "http://x");
+  put(data, 40 * 4096 + 2, "38400000-8cf0-11bd-b23e-10b96e40000d");
+  put(data, 50 * 4096 + 9, fullwidth_utf8("138 0013 8000"));
+  put(data, 60 * 4096 + 9, "12 34 5");  // five digits only: no trigger
+  std::vector<std::uint8_t> marks(64);
+  kernels::emulated_launch(64, kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()), data.size(), 4096, marks.data()});
+  std::vector<int> marked;
+  for (int w = 0; w < 64; ++w)
+    if (marks[static_cast<std::size_t>(w)]) marked.push_back(w);
+  EXPECT_EQ(marked, (std::vector<int>{3, 9, 20, 30, 40, 50}));
+}
+
+TEST_F(PlantedImage, WatchlistHitsBecomeAlertsWhateverTheSpelling) {
+  test::TempDir dir;
+  test::write_file(dir / "watch.txt", bytes_of("# known numbers\n06 12 34 56 78\tcall centre A\nLEBONCOIN.FR:2345678901,ad 17\n+1 999 999 9999\tnever seen\n"));
+  std::vector<nlohmann::json> records;
+  run(dir, "out", 1 << 20, 64 << 10, 2, &records, (dir / "watch.txt").string());
+  int alerts = 0;
+  for (const auto& r : records)
+    if (r["record"] == "alert") ++alerts;
+  EXPECT_EQ(alerts, 5 + 1);
+  auto summary = nlohmann::json::parse(test::read_text(dir / "out" / "summary.json"));
+  EXPECT_EQ(summary["identifiers"]["watchlist"]["entries"][0]["hits"], 5);
+  EXPECT_EQ(summary["identifiers"]["watchlist"]["entries"][1]["hits"], 1);
+  EXPECT_EQ(summary["identifiers"]["watchlist"]["entries"][2]["hits"], 0);
+}
+
+TEST_F(PlantedImage, MarginTooSmallForTheRulesIsAUsageError) {
+  test::MemorySource source(bytes());
+  ScanOptions o;
+  o.page_size = 4096;
+  o.margin = 512;
+  try {
+    scan(source, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("--margin must be at least"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace trawl::detail
