@@ -9,10 +9,17 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3 coreutils util-linux bc
   libssl-dev libxxhash-dev xxhash libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libhyperscan-dev libphonenumber-dev zlib1g-dev libsqlite3-dev
+  libphonenumber-dev zlib1g-dev libsqlite3-dev
   libdeflate-dev clang libclang-rt-14-dev
   forensics-samples-files netpbm webp p7zip-full
 )
+# Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
+# -dev packages conflict, so exactly one is asked for).
+if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then
+  packages+=(libhyperscan-dev)
+else
+  packages+=(libvectorscan-dev)
+fi
 if [[ "${1:-}" == "--bench-tools" ]]; then
   packages+=(hashdeep dc3dd foremost scalpel testdisk)
 fi
