@@ -13,6 +13,9 @@
 
 #include "host/backend/backend.hpp"
 #include "host/backend/cuda/cuda_backend.hpp"
+#include "host/backend/signature_search.hpp"
+#include "kernels/identifier_prefilter.hpp"
+#include "kernels/launch.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"
 #include "trawl/trawl.hpp"
@@ -263,6 +266,52 @@ TEST_F(CudaParity, BigGeneratedImageGivesIdenticalBlockFilesOnBothBackends) {
     std::string where;
     EXPECT_TRUE(same_files(dir / "cpu" / name, dir / "cuda" / name, where)) << name << " differs " << where;
   }
+}
+
+}  // namespace
+}  // namespace trawl
+
+namespace trawl {
+namespace {
+
+class CudaKernels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    cuda_ = detail::make_cuda_backend(why);
+    if (!cuda_) GTEST_SKIP() << why;
+  }
+  std::unique_ptr<detail::Backend> cuda_;
+};
+
+// The signature-search kernel on the device reports the CPU's (Hyperscan) hits.
+TEST_F(CudaKernels, SignatureSearchEqualsTheCpu) {
+  using Entry = detail::SignatureSet::Entry;
+  const std::vector<Entry> entries{{1, std::string_view("\xFF\xD8\xFF", 3), {}, 0},
+                                   {2, std::string_view("\x89PNG\r\n\x1A\n", 8), {}, 0},
+                                   {3, std::string_view("PK\x03\x04", 4), {}, 0},
+                                   {4, std::string_view("ftyp", 4), {}, 4}};
+  detail::SignatureSet set(entries);
+  auto data = test::random_bytes((4 << 20) + 100, 31);
+  for (std::size_t at = 1000; at + 16 < data.size(); at += 65537) std::memcpy(data.data() + at, "\x89PNG\r\n\x1A\n", 8);
+  for (std::size_t at = 4096; at + 16 < data.size(); at += 131072) std::memcpy(data.data() + at, "PK\x03\x04", 4);
+  for (std::uint32_t align : {1u, 512u}) {
+    detail::SignatureQuery query{data, 4 << 20, 1 << 30, align};
+    EXPECT_EQ(cuda_->find_signatures(set, query), set.find_cpu(query)) << "align " << align;
+  }
+}
+
+// The identifier prefilter on the device marks what its emulated launch marks.
+TEST_F(CudaKernels, IdentifierPrefilterEqualsTheEmulatedLaunch) {
+  auto data = test::random_bytes(8 << 20, 32);
+  const std::string text = "call +33 6 12 34 56 78 or mail a@b.example, https://x.example/";
+  for (std::size_t at = 777; at + text.size() < data.size(); at += 300007) std::memcpy(data.data() + at, text.data(), text.size());
+  const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), 4096, nullptr};
+  std::vector<std::uint8_t> device(probe.count(), 7), host(probe.count(), 7);
+  ASSERT_TRUE(cuda_->prefilter_identifiers(data, 4096, device));
+  kernels::emulated_launch(probe.count(), kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()),
+                                                                            data.size(), 4096, host.data()});
+  EXPECT_EQ(device, host);
 }
 
 }  // namespace

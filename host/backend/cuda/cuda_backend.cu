@@ -26,6 +26,7 @@
 #include "host/backend/cuda/cuda_handles.hpp"
 #include "kernels/block_hash.hpp"
 #include "kernels/identifier_prefilter.hpp"
+#include "kernels/signature_search.hpp"
 #include "kernels/launch.hpp"
 
 #ifndef TRAWL_CUDA_MIN_ARCH
@@ -166,6 +167,34 @@ class CudaBackend final : public Backend {
     });
     std::memcpy(marks.data(), lane.h_digests.get(), item.count());
     return true;
+  }
+
+  // Signature search on the GPU: kernels::SignatureStripeItem marks candidate starts in 64-bit
+  // words, and SignatureSet::hits_from_stripes turns them into the same hits the CPU reports.
+  std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query) override {
+    const kernels::SignatureStripeItem probe{set.table(), nullptr, query.data.size(), query.page_len, query.offset,
+                                             std::max<std::uint32_t>(query.align, 1), nullptr};
+    const std::uint64_t words = probe.count();
+    if (words == 0 || set.table().count == 0) return {};
+    CUDA_TRY(cudaSetDevice(device_));
+    LaneLease lease(*this);
+    Lane& lane = lease.lane();
+    lane.d_page.reserve(query.data.size());
+    lane.d_digests.reserve(words * sizeof(std::uint64_t));
+    lane.h_digests.reserve(words * sizeof(std::uint64_t));
+    const cudaStream_t stream = lane.stream.get();
+    kernels::SignatureStripeItem item = probe;
+    item.data = reinterpret_cast<const unsigned char*>(lane.d_page.get());
+    item.out = reinterpret_cast<std::uint64_t*>(lane.d_digests.get());
+    run_on_lane(lane, [&] {
+      CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), query.data.data(), query.data.size(), cudaMemcpyHostToDevice, stream));
+      const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((words + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
+      CUDA_TRY(kernels::launch_on(stream, words, item, grid, kThreadsPerBlock));
+      CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), words * sizeof(std::uint64_t), cudaMemcpyDeviceToHost, stream));
+    });
+    std::vector<std::uint64_t> marks(words);
+    std::memcpy(marks.data(), lane.h_digests.get(), words * sizeof(std::uint64_t));
+    return set.hits_from_stripes(query, marks);
   }
 
  private:
