@@ -65,7 +65,7 @@ def score(manifest_path, outdir):
     for root, _, names in os.walk(walk_root):
         for n in names:
             p = os.path.join(root, n)
-            if n in SKIP or n.endswith((".log", ".conf")) or os.path.islink(p) or not os.path.isfile(p):
+            if n in SKIP or n.endswith((".log", ".conf", ".ses")) or os.path.islink(p) or not os.path.isfile(p):
                 continue
             outputs.append(p)
     got = {}

@@ -97,6 +97,10 @@ void CarveStage::sequencer() {
       ordered_hits_.erase(it);
     }
     for (const auto& hit : hits) {
+      {
+        std::lock_guard lock(mutex_);
+        if (abandon_) return;
+      }
       try {
         carve_candidate({}, 0, hit);
       } catch (...) {
@@ -112,12 +116,15 @@ CarveStage::~CarveStage() {
     std::lock_guard lock(mutex_);
     sequencer_closing_ = true;
     closing_ = true;
+    abandon_ = true;
     ordered_hits_.clear();
   }
+  // After finish() all threads are joined already; otherwise (a failed scan) they stop where
+  // they are: waiters are woken, queued work is dropped.
   ordered_ready_.notify_all();
-  if (sequencer_thread_.joinable()) sequencer_thread_.join();
   jobs_ready_.notify_all();
   jobs_room_.notify_all();
+  if (sequencer_thread_.joinable()) sequencer_thread_.join();
   for (auto& t : output_threads_)
     if (t.joinable()) t.join();
 }
@@ -128,7 +135,7 @@ void CarveStage::output_worker() {
     {
       std::unique_lock lock(mutex_);
       jobs_ready_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
+      if (jobs_.empty() || abandon_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
@@ -209,7 +216,8 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   auto& t = tally_[type];
   ++t.carved;
   t.bytes += length;
-  jobs_room_.wait(lock, [&] { return jobs_.size() < 64; });
+  jobs_room_.wait(lock, [&] { return abandon_ || jobs_.size() < 64; });
+  if (abandon_) return;  // the scan failed: nobody will take the job
   jobs_.push_back(std::move(job));
   lock.unlock();
   jobs_ready_.notify_one();

@@ -85,6 +85,7 @@ class CarveStage final : public ChunkStage {
   std::deque<OutputJob> jobs_;  // guarded by mutex_
   bool closing_ = false;        // guarded by mutex_: no more jobs will come
   bool sequencer_closing_ = false;  // guarded by mutex_: no more chunks will post ordered hits
+  bool abandon_ = false;            // guarded by mutex_: destroyed without finish() (a failed scan)
   std::exception_ptr output_error_;  // guarded by mutex_: the first failure of an output worker
   std::vector<std::thread> output_threads_;
   // Candidates of ordered formats by chunk index, waiting for the sequencer, which takes chunk

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "carvers/carver.hpp"
+#include "host/source/sources.hpp"
 #include "host/util/text.hpp"
 #include "samples.hpp"
 #include "support/memory_source.hpp"
@@ -77,6 +79,14 @@ TEST(CarveScan, EveryPlantedFileIsCarvedByteExact) {
     EXPECT_FALSE(it->parent.has_value()) << p.name;
     auto carved = read_bytes(dir / "o" / it->file);
     EXPECT_EQ(sha256_hex(carved), p.sha256) << it->file;
+  }
+  // Validated mode: every carved file, on its own, passes its own format's walk to its last byte.
+  for (const auto& f : report.carved) {
+    const auto bytes = read_bytes(dir / "o" / f.file);
+    carvers::ByteView view(bytes);
+    const auto again = carvers::carve(*carvers::find_carver(f.type), view);
+    EXPECT_EQ(again.verdict, carvers::Verdict::valid) << f.file << ": " << again.note;
+    EXPECT_EQ(again.length, bytes.size()) << f.file;
   }
   EXPECT_TRUE(std::is_sorted(report.carved.begin(), report.carved.end(),
                              [](const CarvedFile& a, const CarvedFile& b) { return a.offset < b.offset; }));
@@ -189,6 +199,47 @@ TEST(CarveScan, MaxCarveSizeLeavesLargerFilesOut) {
   EXPECT_EQ(report.carve_tally["jpeg"].truncated, 1u);
   o.carve.max_size = jpeg.size();
   EXPECT_EQ(scan(source, o).carved.size(), 1u);
+}
+
+// Regression: a BMP's walk reads its header and last byte only, so an unreadable sector inside it
+// was first met when its bytes were copied out, which stopped the whole scan. Now the sector is
+// zero-filled, as the Reader does, and the file's note says so.
+TEST(CarveScan, AnUnreadableSectorInsideACarvedFileIsZeroFilledAndNoted) {
+  TempDir dir;
+  std::vector<std::string> missing;
+  auto samples = collect_samples(dir.path(), missing);
+  auto bmp = std::find_if(samples.begin(), samples.end(), [](const Sample& s) { return s.type == "bmp"; });
+  if (bmp == samples.end() || bmp->bytes.size() < 8192) GTEST_SKIP() << "no BMP sample (netpbm)";
+  auto bytes = bmp->bytes;
+  auto tail = random_bytes(4096, 8);
+  bytes.insert(bytes.end(), tail.begin(), tail.end());
+  const std::uint64_t bad = 4096;  // a sector in the pixel array
+  detail::FaultySource source(std::make_unique<MemorySource>(bytes), {{bad, 512}}, 512);
+  ScanOptions o = carve_options(dir / "o");
+  o.carve.types = {"bmp"};
+  auto report = scan(source, o);
+  ASSERT_EQ(report.carved.size(), 1u);
+  EXPECT_NE(report.carved[0].note.find("zero-filled"), std::string::npos);
+  auto zeroed = bmp->bytes;
+  std::fill(zeroed.begin() + bad, zeroed.begin() + bad + 512, std::byte{0});
+  EXPECT_EQ(report.carved[0].sha256, sha256_hex(zeroed));
+  EXPECT_EQ(report.exit_code(), ExitCode::read_errors);
+}
+
+// A scan that fails half way (here the source throws) ends with its error: the carve stage's
+// sequencer and output workers stop instead of waiting for work that will not come.
+TEST(CarveScan, AFailingScanStopsTheCarveThreads) {
+  struct Throwing : MemorySource {
+    using MemorySource::MemorySource;
+    Read read_at(std::span<std::byte> buffer, std::uint64_t offset) const override {
+      if (offset >= (4u << 20)) throw std::runtime_error("device gone");
+      return MemorySource::read_at(buffer, offset);
+    }
+  } source(image().bytes);
+  ScanOptions o = carve_options({});
+  o.page_size = 1 << 20;
+  o.margin = 4096;
+  EXPECT_THROW(scan(source, o), std::runtime_error);
 }
 
 TEST(CarveScan, AStreamIsNotCarvedAndSaysWhy) {
