@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command (b): sets up, builds and runs the whole test suite. `.ci/run` calls this.
 # Where nvcc exists the CUDA backend is built too (sm_90), and ptxas must report no register
-# spills for the kernels.
+# spills for the kernels. The fuzz targets run TRAWL_FUZZ_SECONDS each (default 5; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,5 +16,8 @@ if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then
 else
   scripts/build.sh
 fi
+# Every carver's libFuzzer target, bounded in time (clang, ASan + UBSan); a finding fails the run.
+TRAWL_FUZZ_SECONDS=${TRAWL_FUZZ_SECONDS:-5}
+if [[ "$TRAWL_FUZZ_SECONDS" != 0 ]]; then scripts/fuzz.sh "$TRAWL_FUZZ_SECONDS"; fi
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" --timeout 900
