@@ -274,18 +274,8 @@ TEST_F(CudaParity, BigGeneratedImageGivesIdenticalBlockFilesOnBothBackends) {
 namespace trawl {
 namespace {
 
-class CudaKernels : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    cuda_ = detail::make_cuda_backend(why);
-    if (!cuda_) GTEST_SKIP() << why;
-  }
-  std::unique_ptr<detail::Backend> cuda_;
-};
-
 // The signature-search kernel on the device reports the CPU's (Hyperscan) hits.
-TEST_F(CudaKernels, SignatureSearchEqualsTheCpu) {
+TEST_F(CudaParity, SignatureSearchEqualsTheCpu) {
   using Entry = detail::SignatureSet::Entry;
   const std::vector<Entry> entries{{1, std::string_view("\xFF\xD8\xFF", 3), {}, 0},
                                    {2, std::string_view("\x89PNG\r\n\x1A\n", 8), {}, 0},
@@ -302,7 +292,7 @@ TEST_F(CudaKernels, SignatureSearchEqualsTheCpu) {
 }
 
 // The identifier prefilter on the device marks what its emulated launch marks.
-TEST_F(CudaKernels, IdentifierPrefilterEqualsTheEmulatedLaunch) {
+TEST_F(CudaParity, IdentifierPrefilterEqualsTheEmulatedLaunch) {
   auto data = test::random_bytes(8 << 20, 32);
   const std::string text = "call +33 6 12 34 56 78 or mail a@b.example, https://x.example/";
   for (std::size_t at = 777; at + text.size() < data.size(); at += 300007) std::memcpy(data.data() + at, text.data(), text.size());
