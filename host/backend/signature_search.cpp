@@ -1,15 +1,14 @@
 #include "host/backend/signature_search.hpp"
 
-#include <hs.h>
 
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include "host/backend/backend.hpp"
+#include "host/scanners/hyperscan.hpp"
 #include "kernels/launch.hpp"
 
 namespace trawl::detail {
@@ -29,39 +28,16 @@ bool aligned(const SignatureQuery& q, std::uint64_t start) { return q.align <= 1
 }  // namespace
 
 // The compiled literal database (immutable, shared) and a pool of scratch spaces, one per
-// concurrent caller (Hyperscan: compile once, scratch per thread).
+// concurrent caller (Hyperscan: compile once, scratch per thread; host/scanners/hyperscan.hpp).
 struct SignatureSet::Hyperscan {
   struct Anchor {
     std::uint32_t pattern;  // index into the table
     std::uint32_t at;       // where the anchor lies inside the pattern's bytes
   };
-  hs_database_t* database = nullptr;
+  HsDatabase database;                        // null when the set has no signature
+  std::unique_ptr<ScratchPool> scratch;
   std::vector<std::vector<Anchor>> anchors;  // by literal id: every pattern that has this anchor
   std::vector<std::uint32_t> anchor_len;     // by literal id
-  std::mutex mutex;
-  hs_scratch_t* prototype = nullptr;
-  std::vector<hs_scratch_t*> idle;  // guarded by mutex
-
-  ~Hyperscan() {
-    for (auto* s : idle) hs_free_scratch(s);
-    if (prototype) hs_free_scratch(prototype);
-    if (database) hs_free_database(database);
-  }
-  hs_scratch_t* acquire() {
-    std::lock_guard lock(mutex);
-    if (!idle.empty()) {
-      auto* s = idle.back();
-      idle.pop_back();
-      return s;
-    }
-    hs_scratch_t* s = nullptr;
-    if (hs_clone_scratch(prototype, &s) != HS_SUCCESS) throw std::bad_alloc();
-    return s;
-  }
-  void release(hs_scratch_t* s) {
-    std::lock_guard lock(mutex);
-    idle.push_back(s);
-  }
 };
 
 SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::make_unique<Hyperscan>()) {
@@ -101,22 +77,10 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     hyperscan_->anchors[it->second].push_back({k, best_at});
   }
   if (literals.empty()) return;
-  std::vector<const char*> expressions;
-  std::vector<std::size_t> lengths;
-  std::vector<unsigned> flags(literals.size(), 0), ids;
-  for (std::size_t i = 0; i < literals.size(); ++i) {
-    expressions.push_back(literals[i].data());
-    lengths.push_back(literals[i].size());
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned>(literals.size()),
-                           HS_MODE_BLOCK, nullptr, &hyperscan_->database, &error) != HS_SUCCESS) {
-    std::string message = std::string("signature table: ") + (error && error->message ? error->message : "compile failed");
-    if (error) hs_free_compile_error(error);
-    throw std::invalid_argument(message);
-  }
-  if (hs_alloc_scratch(hyperscan_->database, &hyperscan_->prototype) != HS_SUCCESS) throw std::bad_alloc();
+  std::vector<HsExpression> expressions;
+  for (const auto& literal : literals) expressions.push_back({literal, 0, "signature literal"});
+  hyperscan_->database = compile_literal_database(expressions);
+  hyperscan_->scratch = std::make_unique<ScratchPool>(hyperscan_->database.get());
 }
 
 SignatureSet::~SignatureSet() = default;
@@ -143,11 +107,10 @@ std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const 
     }
     return 0;
   };
-  hs_scratch_t* scratch = hyperscan_->acquire();
+  auto scratch = hyperscan_->scratch->borrow();
   // Hyperscan takes an unsigned length: pages are at most 4 GiB (checked with the options).
-  const hs_error_t rc = hs_scan(hyperscan_->database, reinterpret_cast<const char*>(q.data.data()),
-                                static_cast<unsigned>(q.data.size()), 0, scratch, on_match, &context);
-  hyperscan_->release(scratch);
+  const hs_error_t rc = hs_scan(hyperscan_->database.get(), reinterpret_cast<const char*>(q.data.data()),
+                                static_cast<unsigned>(q.data.size()), 0, scratch.get(), on_match, &context);
   if (rc != HS_SUCCESS) throw std::runtime_error("hs_scan failed with code " + std::to_string(rc));
   normalise(hits);
   return hits;

@@ -10,6 +10,7 @@
 #include "host/source/sources.hpp"
 #include "host/util/text.hpp"
 #include "samples.hpp"
+#include "support/expect_usage.hpp"
 #include "support/memory_source.hpp"
 
 namespace trawl::test {
@@ -257,16 +258,7 @@ TEST(CarveScan, AStreamIsNotCarvedAndSaysWhy) {
 
 TEST(CarveScan, BadCarveOptionsAreUsageErrors) {
   MemorySource source(random_bytes(100, 1));
-  auto expect_usage = [&](auto change) {
-    ScanOptions o = carve_options({});
-    change(o);
-    try {
-      scan(source, o);
-      ADD_FAILURE() << "accepted";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
-    }
-  };
+  auto expect_usage = [&](auto change) { test::expect_usage_error(source, carve_options({}), change); };
   expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "mp3"}; });
   expect_usage([](ScanOptions& o) { o.carve.mode = "fast"; });
   expect_usage([](ScanOptions& o) { o.carve.align = 0; });

@@ -10,6 +10,7 @@
 #include "carvers/carver.hpp"
 #include "fuzz/fuzz_carver.hpp"
 #include "samples.hpp"
+#include "support/memory_source.hpp"
 
 namespace trawl::test {
 namespace {
@@ -205,22 +206,7 @@ TEST(Gzip, ATrailerThatDisagreesIsCorrupt) {
 // Reads through a Source past the resident bytes, through the block cache, across block edges.
 TEST(ByteView, ReadsAcrossResidentBytesAndCacheBlocksAgree) {
   auto image = random_bytes(3 << 20, 31);
-  struct Memory : Source {
-    std::vector<std::byte> b;
-    Read read_at(std::span<std::byte> buffer, std::uint64_t offset) const override {
-      Read r;
-      if (offset < b.size()) {
-        r.bytes = std::min<std::size_t>(buffer.size(), b.size() - offset);
-        std::memcpy(buffer.data(), b.data() + offset, r.bytes);
-      }
-      return r;
-    }
-    std::optional<std::uint64_t> size() const override { return b.size(); }
-    bool random_access() const override { return true; }
-    std::string_view kind() const override { return "raw"; }
-    std::vector<std::string> paths() const override { return {"memory"}; }
-  } source;
-  source.b = image;
+  test::MemorySource source(image);
   const std::uint64_t start = 1000;
   // Resident: 64 KiB from 500 (before the view starts, like a chunk's lookbehind).
   carvers::ByteView view(source, start, image.size() - start, std::span(image).subspan(500, 65536), 500, false);

@@ -7,6 +7,7 @@
 #include "host/hashing/block_digest_file.hpp"
 #include "host/source/sources.hpp"
 #include "host/util/text.hpp"
+#include "support/expect_usage.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"
 
@@ -181,16 +182,8 @@ TEST(Scan, SummaryRecordsTheBackendThatRanAndTheSchema) {
 
 TEST(Scan, BadOptionsAreUsageErrors) {
   MemorySource source(test::random_bytes(100, 15));
-  auto expect_usage = [&](auto change) {
-    ScanOptions o;
-    change(o);
-    try {
-      scan(source, o);
-      ADD_FAILURE() << "accepted";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
-    }
-  };
+  const ScanOptions defaults;
+  auto expect_usage = [&](auto change) { test::expect_usage_error(source, defaults, change); };
   expect_usage([](ScanOptions& o) { o.block_size = 1000; });
   expect_usage([](ScanOptions& o) { o.block_size = 256; });
   expect_usage([](ScanOptions& o) { o.page_size = 6000; });
