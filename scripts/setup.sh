@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libphonenumber-dev zlib1g-dev libsqlite3-dev
   libdeflate-dev clang libclang-rt-14-dev
+  libewf-dev ewf-tools
   forensics-samples-files netpbm webp p7zip-full
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two

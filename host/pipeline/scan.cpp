@@ -97,6 +97,8 @@ void request_stop() noexcept { stop_requested.store(true); }
 
 ExitCode ScanReport::exit_code() const noexcept {
   if (interrupted) return ExitCode::interrupted;
+  for (const auto& v : verification)
+    if (!v.match) return ExitCode::mismatch;
   if (!bad_ranges.empty()) return ExitCode::read_errors;
   return ExitCode::ok;
 }
@@ -119,6 +121,21 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   }
   std::vector<HashAlgorithm> image_algorithms, block_algorithms;
   for (const auto& name : options.image_hashes) image_algorithms.push_back(image_algorithm(name));
+  // Digests stored in the evidence (E01) are checked at the end: their algorithms are computed
+  // even when they were not asked for.
+  const auto stored_hashes = source.stored_hashes();
+  std::vector<std::string> added_for_verification;
+  for (const auto& [name, hex] : stored_hashes) {
+    HashAlgorithm a{};
+    try {
+      a = image_algorithm(name);
+    } catch (const Error&) {
+      continue;  // an algorithm trawl does not compute cannot be verified
+    }
+    if (std::find(image_algorithms.begin(), image_algorithms.end(), a) != image_algorithms.end()) continue;
+    image_algorithms.push_back(a);
+    added_for_verification.push_back(name);
+  }
   for (const auto& name : options.block_hashes) block_algorithms.push_back(block_algorithm(name));
 
   ScanReport report;
@@ -133,6 +150,9 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   RunLog log = writes ? RunLog(options.output / "trawl.log") : RunLog();
   log.write("info", "trawl " + std::string(version()) + " scan " + report.image + " (" + report.source_kind + ")");
   for (const auto& w : warnings) notify(observer, log, "warning: " + w);
+  for (const auto& name : added_for_verification)
+    notify(observer, log, "also computing " + name + " to verify the " + name + " stored in the " + report.source_kind + " image");
+  report.acquisition = source.acquisition();
 
   auto [backend, backend_notice] = select_backend(options.backend, options.threads);
   report.backend = std::string(backend->name());
@@ -233,6 +253,15 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   // An interrupted pass has seen only part of the image: its digests must not look final.
   if (!report.interrupted)
     for (auto& s : image_stages) report.image_hashes.push_back({std::string(info(s->algorithm()).name), s->final_hex()});
+  // The stored digests are compared after a complete pass only (a partial one proves nothing).
+  if (!report.interrupted) {
+    for (const auto& [name, hex] : stored_hashes) {
+      auto computed = std::find_if(report.image_hashes.begin(), report.image_hashes.end(),
+                                   [&](const ImageDigest& d) { return d.algorithm == name; });
+      if (computed == report.image_hashes.end()) continue;
+      report.verification.push_back({name, hex, computed->hex, computed->hex == hex});
+    }
+  }
   if (block_stage && !report.interrupted) {
     for (auto& output : block_stage->outputs()) {
       output.writer->close(report.image_size);
@@ -254,6 +283,13 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   report.wall_seconds = std::chrono::duration<double>(clock::now() - started).count();
   times.finished_utc = utc_now();
 
+  for (const auto& v : report.verification) {
+    if (v.match) {
+      log.write("info", "verified: computed " + v.algorithm + " equals the one stored in the image");
+    } else {
+      notify(observer, log, "error: " + v.algorithm + " MISMATCH: the image stores " + v.stored + ", its data hashes to " + v.computed);
+    }
+  }
   for (const auto& bad : report.bad_ranges) {
     log.write("error", "unreadable, zero-filled: offset " + std::to_string(bad.offset) + " length " + std::to_string(bad.length));
     if (observer) observer->on_record(bad_range_record(report.image, bad).dump());
@@ -265,6 +301,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
 
   auto summary = summary_json(report, options, times);
   if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
+  add_stored_evidence_json(summary, report);
   if (writes) {
     if (!report.interrupted) write_file_atomically(options.output / "hashes.txt", format_hash_list(report.image, report.image_hashes));
     write_file_atomically(options.output / "summary.json", summary.dump(2) + "\n");
