@@ -12,7 +12,8 @@
 # The files are read once beforehand so that every run finds them in the page cache. Each
 # figure is the median of N runs (default 3). Every trawl run has all stages off but the read
 # (--hash none --block-hash none --find none --carve none), so it measures reading and inflating.
-# Prints wall time and MB/s (of image bytes) for:
+# Prints wall time and MB/s (of image bytes), and CPU seconds (all threads) and MB per CPU-second,
+# which stay meaningful on a busy machine, for:
 #   1. ewfexport -f raw -t - (to /dev/null): libewf, one thread, plus the MD5 it always computes;
 #   2. trawl scan on the E01 with 1 decode thread and with --threads decode threads (default nproc);
 #   3. trawl scan on the raw image;
@@ -77,33 +78,40 @@ cat "$raw" "$work"/disk.E* >/dev/null
 bytes=$(stat -c %s "$raw")
 e01_bytes=$(cat "$work"/disk.E* | wc -c)
 
-# median wall seconds of a command over $runs runs
-median() {
-  local times=()
+# "wall cpu": the median wall seconds of a command over $runs runs, and the CPU seconds (user +
+# system, all threads) of that run. CPU seconds show the work done even on a busy machine.
+measure() {
+  local runs_out=()
   for ((i = 0; i < runs; i++)); do
     rm -rf "$work/out"
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
+    runs_out+=("$(python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f" % (time.monotonic() - t, r.ru_utime + r.ru_stime))' "$@")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+  printf '%s\n' "${runs_out[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
 }
 mbps() { echo "scale=0; $bytes / $1 / 1000000" | bc -l; }
+row() {  # label, "wall cpu"
+  local wall=${2% *} cpu=${2#* }
+  printf '%-44s %7.2f s %6s MB/s   cpu %6.2f s %6s MB/cpu-s\n' "$1" "$wall" "$(mbps "$wall")" "$cpu" "$(mbps "$cpu")"
+}
 read_only=(--hash none --block-hash none --find none --carve none -q)
 
 echo "image: $bytes bytes raw, E01 $e01_bytes bytes (deflate $compression, ratio $(echo "scale=2; $e01_bytes / $bytes" | bc -l)),"
 echo "       in page cache; $(nproc) cores; median of $runs runs"
 echo
-t_export=$(median ewfexport -u -q -f raw -t - "$e01")
-t_one=$(median "$trawl" scan "$e01" -o "$work/out" "${read_only[@]}" --decode-threads 1)
-t_n=$(median "$trawl" scan "$e01" -o "$work/out" "${read_only[@]}" --decode-threads "$threads")
-t_raw=$(median "$trawl" scan "$raw" -o "$work/out" "${read_only[@]}")
-printf '%-52s %8.2f s %6s MB/s\n' "ewfexport -f raw -t - > /dev/null" "$t_export" "$(mbps "$t_export")"
-printf '%-52s %8.2f s %6s MB/s\n' "trawl scan E01, 1 decode thread" "$t_one" "$(mbps "$t_one")"
-printf '%-52s %8.2f s %6s MB/s\n' "trawl scan E01, $threads decode threads" "$t_n" "$(mbps "$t_n")"
-printf '%-52s %8.2f s %6s MB/s\n' "trawl scan raw" "$t_raw" "$(mbps "$t_raw")"
+m_export=$(measure ewfexport -u -q -f raw -t - "$e01")
+m_one=$(measure "$trawl" scan "$e01" -o "$work/out" "${read_only[@]}" --decode-threads 1)
+m_n=$(measure "$trawl" scan "$e01" -o "$work/out" "${read_only[@]}" --decode-threads "$threads")
+m_raw=$(measure "$trawl" scan "$raw" -o "$work/out" "${read_only[@]}")
+row "ewfexport -f raw -t - > /dev/null" "$m_export"
+row "trawl scan E01, 1 decode thread" "$m_one"
+row "trawl scan E01, $threads decode threads" "$m_n"
+row "trawl scan raw" "$m_raw"
+t_export=${m_export% *} t_one=${m_one% *} t_n=${m_n% *} t_raw=${m_raw% *}
 printf 'speed-up trawl E01 %s threads / 1 thread     = %.2f\n' "$threads" "$(echo "$t_one / $t_n" | bc -l)"
 printf 'speed-up trawl E01 %s threads / ewfexport    = %.2f\n' "$threads" "$(echo "$t_export / $t_n" | bc -l)"
 printf 'time     trawl E01 %s threads / trawl raw    = %.2f\n' "$threads" "$(echo "$t_n / $t_raw" | bc -l)"

@@ -218,12 +218,15 @@ std::unique_ptr<EwfSource> EwfSource::open(const std::string& first_path, unsign
 
   // Stored digests: the binary MD5 and SHA-1 of the hash/digest sections, then any others that
   // the hash values carry (SHA256 in newer formats), as lowercase hex.
+  // An all-zero digest is a tool's placeholder for "not computed", not a digest.
+  auto keep = [&](const std::string& name, std::span<const unsigned char> digest) {
+    if (std::any_of(digest.begin(), digest.end(), [](unsigned char b) { return b != 0; }))
+      source->stored_hashes_[name] = to_hex(digest);
+  };
   std::array<std::uint8_t, 20> digest{};
-  if (libewf_handle_get_md5_hash(handle->ewf, digest.data(), 16, &error) == 1)
-    source->stored_hashes_["md5"] = to_hex(std::span<const unsigned char>(digest.data(), 16));
+  if (libewf_handle_get_md5_hash(handle->ewf, digest.data(), 16, &error) == 1) keep("md5", std::span(digest).first(16));
   libewf_error_free(&error);
-  if (libewf_handle_get_sha1_hash(handle->ewf, digest.data(), 20, &error) == 1)
-    source->stored_hashes_["sha1"] = to_hex(std::span<const unsigned char>(digest.data(), 20));
+  if (libewf_handle_get_sha1_hash(handle->ewf, digest.data(), 20, &error) == 1) keep("sha1", digest);
   libewf_error_free(&error);
   std::uint32_t count = 0;
   if (libewf_handle_get_number_of_hash_values(handle->ewf, &count, &error) == 1) {
@@ -244,7 +247,10 @@ std::unique_ptr<EwfSource> EwfSource::open(const std::string& first_path, unsign
   libewf_error_free(&error);
 
   // Acquisition metadata: the header values (case number, examiner, notes, dates, ...). The
-  // password field is left out: it is a hash of a password, not something for a report.
+  // password field is left out: it is a hash of a password, not something for a report. Dates
+  // as ISO 8601 ("2026-11-29T02:02:57"), the time as the acquiring machine's clock showed it.
+  libewf_handle_set_header_values_date_format(handle->ewf, LIBEWF_DATE_FORMAT_ISO8601, &error);
+  libewf_error_free(&error);
   if (libewf_handle_get_number_of_header_values(handle->ewf, &count, &error) == 1) {
     for (std::uint32_t i = 0; i < count; ++i) {
       std::array<std::uint8_t, 128> id{};
