@@ -5,10 +5,8 @@
 #include "host/util/text.hpp"
 
 namespace trawl::detail {
-namespace {
 
-// Feature text for a tab-separated line: tabs, newlines and backslashes escaped.
-std::string field(std::string_view text) {
+std::string feature_field(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     if (c == '\\') out += "\\\\";
@@ -21,8 +19,6 @@ std::string field(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path folder, std::string image,
                          std::vector<std::string> types, Watchlist watchlist, Emit emit)
@@ -67,14 +63,14 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
     ++summary_.counts[rule.type];
     if (!f.valid) ++summary_.invalid_kept;
     else ++histograms_[rule.type][normalised];
-    if (!folder_.empty()) file_for(rule.type) << path << '\t' << field(f.raw) << '\t' << f.context << '\n';
+    if (!folder_.empty()) file_for(rule.type) << path << '\t' << feature_field(f.raw) << '\t' << f.context << '\n';
     WatchEntry* hit = f.valid ? watchlist_.find(normalised) : nullptr;
     if (hit) {
       ++hit->hits;
       ++summary_.watchlist_hits;
       if (!folder_.empty()) {
         if (!alerts_.is_open()) alerts_.open(folder_ / "alerts.txt", std::ios::trunc);
-        alerts_ << path << '\t' << field(hit->value) << '\t' << field(hit->label) << '\t' << field(f.raw) << '\n';
+        alerts_ << path << '\t' << feature_field(hit->value) << '\t' << feature_field(hit->label) << '\t' << feature_field(f.raw) << '\n';
       }
     }
     if (!emit_) continue;
@@ -114,7 +110,7 @@ void FeatureSink::finish() {
     std::vector<std::pair<std::string, std::uint64_t>> rows(counts.begin(), counts.end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::ofstream out(folder_ / (type + "_histogram.txt"), std::ios::trunc);
-    for (const auto& [feature, n] : rows) out << "n=" << n << '\t' << field(feature) << '\n';
+    for (const auto& [feature, n] : rows) out << "n=" << n << '\t' << feature_field(feature) << '\n';
     if (!out) throw Error(ExitCode::output, "cannot write the " + type + " histogram");
   }
 }

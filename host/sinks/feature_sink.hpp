@@ -21,6 +21,9 @@
 
 namespace trawl::detail {
 
+// Feature text for a tab-separated line of a feature file: control bytes as \xHH, backslashes doubled.
+std::string feature_field(std::string_view text);
+
 class FeatureSink {
  public:
   using Emit = std::function<void(const nlohmann::json&)>;
