@@ -12,6 +12,7 @@
 #include <set>
 
 #include "host/cli/bench.hpp"
+#include "host/cli/case_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -33,6 +34,7 @@ Usage:
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl blocks FILE [--limit N]             print a block-digest file as text
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
+  trawl case build|correlate ...            many scans in one case database; cross-device links
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -351,6 +353,7 @@ int main(int argc, char** argv) {
     if (command == "verify") return run_verify(rest);
     if (command == "blocks") return run_blocks(rest);
     if (command == "bench") return trawl::cli::run_bench(rest);
+    if (command == "case") return trawl::cli::run_case(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

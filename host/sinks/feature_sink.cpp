@@ -32,6 +32,9 @@ FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path
     std::error_code ec;
     std::filesystem::create_directories(folder_, ec);
     if (ec) throw Error(ExitCode::output, "cannot create " + in_quotes(folder_.string()) + ": " + ec.message());
+    // Every feature record, also without --jsonl: the case database reads the normalised forms here.
+    records_.open(folder_ / "features.jsonl", std::ios::trunc);
+    if (!records_) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / "features.jsonl").string()));
   }
 }
 
@@ -77,7 +80,7 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
         alerts_ << path << '\t' << field(hit->value) << '\t' << field(hit->label) << '\t' << field(f.raw) << '\n';
       }
     }
-    if (!emit_) continue;
+    if (!emit_ && folder_.empty()) continue;
     nlohmann::json record{{"record", "feature"},
                           {"type", rule.type},
                           {"rule", rule.name},
@@ -94,6 +97,8 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
     if (!f.validation.region.empty()) record["region"] = f.validation.region;
     if (!f.validation.number_type.empty()) record["number_type"] = f.validation.number_type;
     if (!f.validation.also_valid_in.empty()) record["also_valid_in"] = f.validation.also_valid_in;
+    if (!folder_.empty()) records_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!emit_) continue;
     emit_(record);
     if (hit)
       emit_(nlohmann::json{{"record", "alert"}, {"watchlist", watchlist_.path()}, {"entry", hit->value}, {"label", hit->label},
@@ -110,6 +115,8 @@ void FeatureSink::finish() {
     if (!*file) throw Error(ExitCode::output, "cannot write the " + type + " feature file (disk full?)");
   }
   if (folder_.empty()) return;
+  records_.flush();
+  if (!records_) throw Error(ExitCode::output, "cannot write features.jsonl (disk full?)");
   for (const auto& [type, counts] : histograms_) {
     std::vector<std::pair<std::string, std::uint64_t>> rows(counts.begin(), counts.end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
