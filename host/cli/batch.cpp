@@ -188,7 +188,6 @@ void assign_folders(std::vector<BatchImage>& images, const fs::path& out, bool s
     std::string name = safe_name(!image.label.empty() ? image.label
                                  : image.image == "-" ? "stdin"
                                                       : fs::path(image.image).filename().string());
-    if (image.label.empty()) image.label = name;
     if (single) {
       image.folder = out;
       continue;
@@ -281,7 +280,7 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
         try {
           if (settings.resume) remove_scan_outputs(image.folder);
           auto source = open_source(image.image);
-          ImageObserver observer(display, slot, several ? image.label + ": " : "");
+          ImageObserver observer(display, slot, several ? image.folder.filename().string() + ": " : "");
           ImageJob job{image.folder, image.label, image.notes, settings.range};
           auto report = engine.scan(*source, job, &observer);
           display.end_image(slot);
@@ -298,7 +297,8 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
           outcome.status = "failed";
           outcome.exit_code = static_cast<int>(e.code());
           outcome.error = e.what();
-          display.locked([&] { std::fprintf(stderr, "trawl: %s%s\n", several ? (image.label + ": ").c_str() : "", e.what()); });
+          const std::string who = several ? image.folder.filename().string() + ": " : "";
+          display.locked([&] { std::fprintf(stderr, "trawl: %s%s\n", who.c_str(), e.what()); });
           if (e.code() == ExitCode::usage) halt.store(true);  // the same options would fail for every image
         }
       }

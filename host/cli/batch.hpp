@@ -15,7 +15,7 @@ namespace trawl::cli {
 
 struct BatchImage {
   std::string image;             // path as given (manifest paths are relative to the manifest)
-  std::string label;             // device label: the manifest's, else the folder name
+  std::string label;             // device label from the manifest (else empty: the folder name serves)
   std::string notes;
   std::filesystem::path folder;  // this image's output folder
 };

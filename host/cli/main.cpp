@@ -14,6 +14,7 @@
 #include "host/cli/batch.hpp"
 #include "host/cli/bench.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/case_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -36,6 +37,7 @@ Usage:
   trawl blocks FILE [--limit N]             print a block-digest file as text
   trawl merge PART... -o OUTDIR             join the outputs of --range runs of one image
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
+  trawl case build|correlate ...            many scans in one case database; cross-device links
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -356,6 +358,7 @@ int main(int argc, char** argv) {
     if (command == "blocks") return run_blocks(rest);
     if (command == "bench") return trawl::cli::run_bench(rest);
     if (command == "merge") return trawl::cli::run_merge(rest);
+    if (command == "case") return trawl::cli::run_case(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

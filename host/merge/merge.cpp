@@ -343,16 +343,17 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
 
   // The summary: the whole image, no image hashes, what each part read.
   json bad = json::array();
-  std::uint64_t bytes_read = 0;
   json sources = json::array();
   for (const auto& p : parts) {
     for (const auto& b : p.summary["bad_ranges"]) bad.push_back(b);
-    bytes_read += p.summary.value("bytes_read", 0ull);
     sources.push_back({{"folder", p.folder.string()}, {"offset", p.offset}, {"length", p.length}});
   }
   summary["range"] = {{"offset", 0}, {"length", image_size}};
   summary["bad_ranges"] = bad;
-  summary["bytes_read"] = bytes_read;
+  // Range runs also read past their ends (the margin): the image's bytes were read once each.
+  std::uint64_t unreadable = 0;
+  for (const auto& b : bad) unreadable += b.value("length", 0ull);
+  summary["bytes_read"] = image_size - std::min(unreadable, image_size);
   summary["hashes"] = json::object();
   summary["merged_from"] = sources;
   summary["exit_code"] = bad.empty() ? 0 : static_cast<int>(ExitCode::read_errors);

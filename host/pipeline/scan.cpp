@@ -157,6 +157,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
       !(source_size && job.range.offset + job.range.length >= *source_size))
     throw Error(ExitCode::usage, "--range length must be a multiple of the page size (" + std::to_string(options.page_size) +
                                      ") unless the range reaches the end of the image");
+  if (ranged) options.image_hashes.clear();  // as the summary reports them
   const std::vector<HashAlgorithm> no_algorithms;
   const auto& image_algorithms = ranged ? no_algorithms : image_algorithms_all;
 
@@ -220,6 +221,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
       };
     feature_sink = std::make_unique<FeatureSink>(*scanner, writes ? options.output / "features" : std::filesystem::path(),
                                                  report.image, options.identifiers.types, std::move(watchlist), std::move(emit));
+    if (ranged) feature_sink->record_dropped();
     DecodeLimits limits;
     limits.max_output = options.identifiers.decode_max;
     const auto& mode = options.identifiers.prefilter;
