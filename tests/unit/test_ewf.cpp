@@ -231,6 +231,11 @@ TEST_F(Ewf, VerifyWithoutExpectChecksTheStoredHashes) {
   EXPECT_NE(s.err.find("also computing md5"), std::string::npos) << s.err;
   EXPECT_NE(s.out.find("verified  md5"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("case      CASE-2026-17"), std::string::npos) << s.out;
+  // A --range run has no image hashes: nothing to verify, and no mismatch.
+  auto part = trawl("scan " + q(e01) + " -o " + q(dir / "part") + " --range 0:2M --page-size 1M -q --carve none --find none");
+  EXPECT_EQ(part.exit_code, 0) << part.err;
+  EXPECT_FALSE(summary_of(dir / "part").contains("verification"));
+  EXPECT_EQ(summary_of(dir / "part")["acquisition"]["case_number"], "CASE-2026-17");
   // A raw image stores nothing: --expect is needed.
   auto raw = trawl("verify " + q(raw_));
   EXPECT_EQ(raw.exit_code, 2);
