@@ -272,6 +272,12 @@ TEST_F(Case, OutputsAreTheSameWhateverTheOrderTheFoldersWereLoadedIn) {
   for (const char* name : {"shared_identifiers.csv", "shared_identifiers.json", "phone_near_adid.csv", "phone_near_adid.json",
                            "shared_files.csv", "shared_files.json"})
     EXPECT_EQ(read_text(other / "report" / name), read_text(dir_->path() / "report" / name)) << name;
+  // A batch output folder (one sub-folder per device, no summary of its own) loads all its scans.
+  r = run(cli() + " case build " + q(dir_->path() / "scans") + " -o " + q(other / "batch.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "batch.db") + " -o " + q(other / "batch") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.json"), read_text(dir_->path() / "report" / "shared_identifiers.json"));
   // Without -o: the shared identifiers as CSV on stdout.
   r = run(cli() + " case correlate " + q(other / "case.db"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -341,6 +347,12 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_NE(r.err.find("features.jsonl"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(other / "x.db"));
   EXPECT_FALSE(fs::exists(other / "x.db.partial"));
+  // A scan from before features.jsonl existed: refused with the reason, not loaded without identifiers.
+  fs::copy(dir_->path() / "scans" / "dev-d", other / "old", fs::copy_options::recursive);
+  fs::remove(other / "old" / "features" / "features.jsonl");
+  r = run(build + q(other / "old") + " -o " + q(other / "x.db"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("scan again"), std::string::npos) << r.err;
   // Two folders with one name: the labels would clash.
   fs::create_directories(other / "again");
   fs::copy(dir_->path() / "scans" / "dev-a", other / "again" / "dev-a", fs::copy_options::recursive);
@@ -369,6 +381,16 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_TRUE(one_line(r)) << r.err;
   r = run(cli() + " case correlate " + q(other / "none.db"));
   EXPECT_EQ(r.exit_code, 3) << r.err;
+  // A case of another schema version is refused, not misread.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((other / "x.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  r = run(cli() + " case correlate " + q(other / "x.db"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("schema version 2"), std::string::npos) << r.err;
   // Earlier outputs are not overwritten without --force.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "report"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
