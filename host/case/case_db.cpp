@@ -225,7 +225,8 @@ class Loader {
         });
       db_.exec("COMMIT");
     } catch (...) {
-      db_.exec("ROLLBACK");
+      // The error that got here is the one to report, not a failed rollback.
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
     ++report.devices;

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "host/case/correlate.hpp"
+#include "host/case/report.hpp"
 #include "support/test_support.hpp"
 
 namespace trawl::test {
@@ -399,6 +401,24 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = run(cli() + " case frobnicate");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST(CaseText, CsvFieldsAreQuotedAndFormulasNeutralised) {
+  using detail::csv_field;
+  EXPECT_EQ(csv_field("+33612345678"), "+33612345678");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("line\nbreak"), "\"line\nbreak\"");
+  EXPECT_EQ(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_field(""), "");
+}
+
+TEST(CaseText, HtmlEscapeLeavesNoMarkupAndNoControlCharacters) {
+  using detail::html_escape;
+  EXPECT_EQ(html_escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+  EXPECT_EQ(html_escape(std::string("a\0b\x1b", 4)), "a\uFFFDb\uFFFD");
+  EXPECT_EQ(html_escape("caf\u00e9 +33"), "caf\u00e9 +33");
 }
 
 // The report opens in headless Chromium without a console message, and its screenshot shows the
