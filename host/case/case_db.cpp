@@ -125,6 +125,7 @@ Folder inspect_folder(const fs::path& path) {
   if (auto device = f.summary.find("device"); device != f.summary.end() && device->is_object()) {
     f.label = device->value("label", "");
     f.notes = optional_text(*device, "notes");
+    if (f.notes && f.notes->empty()) f.notes.reset();  // a manifest line without notes
   }
   if (f.label.empty()) f.label = folder_label(path);
   const fs::path features = path / "features";
