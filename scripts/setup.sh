@@ -13,6 +13,7 @@ packages=(
   libdeflate-dev clang libclang-rt-14-dev
   libewf-dev ewf-tools
   forensics-samples-files netpbm webp p7zip-full
+  chromium
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
@@ -25,7 +26,7 @@ fi
 # packages start system services when installed; setup keeps them stopped (policy-rc.d below).
 packages+=(munge slurmctld slurmd slurm-client)
 if [[ "${1:-}" == "--bench-tools" ]]; then
-  packages+=(hashdeep dc3dd foremost scalpel testdisk)
+  packages+=(hashdeep dc3dd foremost scalpel testdisk time)
 fi
 
 missing=()
