@@ -43,7 +43,8 @@ Usage:
   trawl --version
 
 IMAGE is a raw image, the first file of a split set (image.001), an Expert Witness image
-(image.E01, which finds .E02, ...), a block device, or - for standard input (sequential: whole-image and block hashes only).
+(image.E01, which finds .E02, ...), a block device, or - for standard input (sequential:
+whole-image and block hashes only).
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (evidence cannot be opened),
 4 output problem, 5 unreadable ranges were zero-filled, 6 verification mismatch, 130 interrupted.
