@@ -12,6 +12,7 @@
 #include <set>
 
 #include "host/cli/bench.hpp"
+#include "host/cli/known_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -33,6 +34,8 @@ Usage:
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl blocks FILE [--limit N]             print a block-digest file as text
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
+  trawl hashset import FILE... -o S.ths     NSRL / hashdeep / *sum lists into a hash-set store
+  trawl hashdb build FILE|DIR... -o K.tdb   a block-hash database of known files
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -127,6 +130,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
   std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
   std::string find = "all", regions, decode_max = "16M";
+  std::string block_step = "0";
   bool no_decode = false, no_builtin_rules = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
@@ -166,7 +170,11 @@ int run_scan(const std::vector<std::string>& args) {
       ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
       ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
       ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
-                                                               "(the same kernel on the CPU, to check it) or off");
+                                                               "(the same kernel on the CPU, to check it) or off")
+      ("known-blocks", po::value(&options.known.block_db), "a block-hash database (trawl hashdb build): report known files found by their blocks")
+      ("block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")
+      ("hashset", po::value(&options.known.hash_sets)->composing(), "a hash-set store (trawl hashset import) to match carved files against (repeatable)")
+      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -198,6 +206,7 @@ int run_scan(const std::vector<std::string>& args) {
   options.identifiers.regions = list_option(regions);
   options.identifiers.decode = !no_decode;
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
+  options.known.block_step = static_cast<std::uint32_t>(trawl::detail::parse_size(block_step, "--block-step"));
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")
@@ -351,6 +360,8 @@ int main(int argc, char** argv) {
     if (command == "verify") return run_verify(rest);
     if (command == "blocks") return run_blocks(rest);
     if (command == "bench") return trawl::cli::run_bench(rest);
+    if (command == "hashset") return trawl::cli::run_hashset(rest);
+    if (command == "hashdb") return trawl::cli::run_hashdb(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

@@ -12,11 +12,13 @@
 #include "host/pipeline/carve_stage.hpp"
 #include "host/pipeline/hash_stages.hpp"
 #include "host/pipeline/identifier_stage.hpp"
+#include "host/pipeline/known_stage.hpp"
 #include "host/sinks/feature_sink.hpp"
 #include "host/pipeline/stage.hpp"
 #include "host/reader/reader.hpp"
 #include "host/sinks/carve_report.hpp"
 #include "host/sinks/hash_list.hpp"
+#include "host/sinks/known_report.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/sinks/summary.hpp"
 #include "trawl/trawl.hpp"
@@ -117,6 +119,14 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
       throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(scanner->required_margin()) +
                                        " bytes for identifier search (its longest match and context)");
   }
+  // Known-file stores open (and are checked) before anything is written.
+  std::unique_ptr<BlockDb> known_db;
+  std::uint32_t known_step = 0;
+  if (!options.known.block_db.empty()) {
+    known_db = std::make_unique<BlockDb>(options.known.block_db);
+    known_step = known_block_step(options, *known_db);
+  }
+  const HashSetCollection hash_sets(options.known.hash_sets);
   std::vector<HashAlgorithm> image_algorithms, block_algorithms;
   for (const auto& name : options.image_hashes) image_algorithms.push_back(image_algorithm(name));
   for (const auto& name : options.block_hashes) block_algorithms.push_back(block_algorithm(name));
@@ -167,6 +177,9 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     }
   }
 
+  std::unique_ptr<KnownBlockStage> known_stage;
+  if (known_db) known_stage = std::make_unique<KnownBlockStage>(*backend, *known_db, known_step);
+
   std::unique_ptr<FeatureSink> feature_sink;
   std::unique_ptr<IdentifierStage> identifier_stage;
   if (scanner) {
@@ -198,6 +211,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
   if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
   if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
+  if (known_stage) runners.push_back(std::make_unique<StageRunner>(*known_stage, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size};
   ChunkRing ring(options.buffers, buffer_size(reader_config),
@@ -242,6 +256,8 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     }
   }
   if (carve_stage) report.carved = carve_stage->finish(report.carve_tally);
+  if (known_stage && !report.interrupted) report.known = known_stage->finish();
+  if (!hash_sets.empty()) mark_known_carved(hash_sets, options.known.skip_known_good, options.output, report.carved, report.known);
   if (carve_stage && writes) {
     std::error_code ec;
     std::filesystem::create_directories(options.output / "carved", ec);
@@ -262,11 +278,17 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     if (observer) observer->on_record(image_hash_record(report.image, digest).dump());
   for (const auto& file : report.carved)
     if (observer) observer->on_record(carved_file_record(report.image, file).dump());
+  for (const auto& file : report.known.files)
+    if (observer) observer->on_record(known_file_record(report.image, file).dump());
+  for (const auto& file : report.carved)
+    if (observer && file.known && file.known->label == "known-bad") observer->on_record(known_alert_record(report.image, file).dump());
 
   auto summary = summary_json(report, options, times);
   if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
+  if (known_stage || !hash_sets.empty()) summary["known"] = known_json(report.known, options.known);
   if (writes) {
     if (!report.interrupted) write_file_atomically(options.output / "hashes.txt", format_hash_list(report.image, report.image_hashes));
+    write_known_outputs(options.output, report, options.known);
     write_file_atomically(options.output / "summary.json", summary.dump(2) + "\n");
   }
   if (observer) {

@@ -3,6 +3,7 @@
 // its suite on a machine without a GPU and says why these did not run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -288,6 +289,46 @@ TEST_F(CudaParity, SignatureSearchEqualsTheCpu) {
   for (std::uint32_t align : {1u, 512u}) {
     detail::SignatureQuery query{data, 4 << 20, 1 << 30, align};
     EXPECT_EQ(cuda_->find_signatures(set, query), set.find_cpu(query)) << "align " << align;
+  }
+}
+
+// Known-block lookup on the device answers what the CPU backend answers: random pages with known
+// blocks planted at sector offsets, a table of them and of decoys, steps 512 and 4096, several
+// calls at once (the table is uploaded once and shared by the lanes).
+TEST_F(CudaParity, KnownBlockLookupEqualsTheCpu) {
+  for (auto algorithm : {HashAlgorithm::md5, HashAlgorithm::sha256}) {
+    const std::uint32_t block_size = 4096;
+    auto data = test::random_bytes((4 << 20) + 4096, 33);
+    std::vector<std::vector<unsigned char>> digests;
+    auto cpu_digest = [&](std::span<const std::byte> block) {
+      std::vector<std::byte> out(detail::info(algorithm).digest_size);
+      const detail::BlockDigestRequest request{algorithm, out};
+      cpu_->hash_blocks(block, block_size, std::span(&request, 1));
+      std::vector<unsigned char> d(out.size());
+      std::memcpy(d.data(), out.data(), out.size());
+      return d;
+    };
+    for (std::size_t at = 1536; at + block_size <= data.size(); at += 200 * 512 + 512) digests.push_back(cpu_digest(std::span(data).subspan(at, block_size)));
+    for (int i = 0; i < 5000; ++i) digests.push_back(cpu_digest(test::random_bytes(block_size, 9000 + i)));
+    std::sort(digests.begin(), digests.end());
+    digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
+    std::vector<std::byte> table_bytes;
+    for (const auto& d : digests)
+      for (auto b : d) table_bytes.push_back(static_cast<std::byte>(b));
+    const detail::KnownBlockTable table{algorithm, block_size, table_bytes};
+    for (std::uint32_t step : {512u, 4096u}) {
+      const std::size_t page_len = 4 << 20, n = page_len / step;
+      std::vector<std::uint32_t> device(n, 7), host(n, 7);
+      std::vector<std::thread> threads;
+      std::vector<std::vector<std::uint32_t>> more(3, std::vector<std::uint32_t>(n, 7));
+      for (auto& m : more) threads.emplace_back([&] { cuda_->lookup_known_blocks(table, data, page_len, step, m); });
+      cuda_->lookup_known_blocks(table, data, page_len, step, device);
+      for (auto& t : threads) t.join();
+      cpu_->lookup_known_blocks(table, data, page_len, step, host);
+      EXPECT_EQ(device, host) << detail::info(algorithm).name << " step " << step;
+      for (const auto& m : more) EXPECT_EQ(m, host);
+      EXPECT_GT(std::count_if(host.begin(), host.end(), [](std::uint32_t v) { return v != detail::known_no_match; }), 10);
+    }
   }
 }
 
