@@ -120,6 +120,14 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
   }
   if (r.identifiers.watchlist_hits)
     std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
+  if (r.known.enabled)
+    std::printf("known     %zu known files found by their blocks, in %zu runs (step %u; known/files.jsonl)\n", r.known.files.size(),
+                r.known.runs.size(), r.known.step);
+  if (r.known.carved_known_good || r.known.carved_custom)
+    std::printf("known     %llu carved files known-good%s, %llu in custom sets\n", static_cast<unsigned long long>(r.known.carved_known_good),
+                r.known.carved_not_kept ? " (not kept)" : "", static_cast<unsigned long long>(r.known.carved_custom));
+  if (r.known.carved_known_bad)
+    std::printf("ALERTS    %llu carved files in a known-bad set (known/alerts.jsonl)\n", static_cast<unsigned long long>(r.known.carved_known_bad));
   if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
   std::fflush(stdout);
 }
