@@ -28,7 +28,17 @@ struct KnownBlockTable {
   HashAlgorithm algorithm;               // md5, sha1 or sha256
   std::uint32_t block_size;              // bytes hashed per candidate
   std::span<const std::byte> digests;    // sorted (memcmp order), unique, digest_size each
+  // Optional (empty: plain binary search). prefix_index[p] is the first digest whose top
+  // prefix_bits bits are >= p, for p in [0, 2^prefix_bits]; the search then starts in a range
+  // of a few digests instead of the whole table (make_prefix_index).
+  std::span<const std::uint32_t> prefix_index;
+  std::uint32_t prefix_bits = 0;
 };
+
+// The prefix index of a sorted digest table, about 8 digests per prefix (at most 2^24 + 1 entries).
+// Digests are cryptographic hashes, uniform, so the prefixes spread them evenly.
+std::uint32_t prefix_bits_for(std::uint64_t digest_count);
+std::vector<std::uint32_t> make_prefix_index(std::span<const std::byte> digests, std::uint32_t digest_size, std::uint32_t bits);
 
 // The lookup's answer for a candidate whose block is not in the table.
 inline constexpr std::uint32_t known_no_match = 0xffffffffu;

@@ -25,7 +25,11 @@ std::uint32_t known_block_step(const ScanOptions& options, const BlockDb& db) {
 }
 
 KnownBlockStage::KnownBlockStage(Backend& backend, const BlockDb& db, std::uint32_t step)
-    : backend_(backend), db_(db), step_(step), table_{db.algorithm(), db.block_size(), db.digests()} {}
+    : backend_(backend),
+      db_(db),
+      step_(step),
+      prefix_index_(make_prefix_index(db.digests(), db.digest_size(), prefix_bits_for(db.digest_count()))),
+      table_{db.algorithm(), db.block_size(), db.digests(), prefix_index_, prefix_bits_for(db.digest_count())} {}
 
 void KnownBlockStage::consume(const Chunk& chunk) {
   const std::size_t candidates = (chunk.page_len + step_ - 1) / step_;

@@ -43,6 +43,7 @@ class KnownBlockStage final : public ChunkStage {
   Backend& backend_;
   const BlockDb& db_;
   std::uint32_t step_;
+  std::vector<std::uint32_t> prefix_index_;  // of db_'s digests, for the CPU search
   KnownBlockTable table_;
   std::mutex mutex_;
   std::vector<Hit> hits_;         // guarded by mutex_; any order until finish()

@@ -78,9 +78,28 @@ TEST(KnownLookup, EmulatedLaunchEqualsTheCpuBackendAndANaiveReference) {
       const std::string what = std::string(detail::info(algorithm).name) + " step " + std::to_string(step);
       EXPECT_EQ(emulated, on_cpu) << what;
       EXPECT_EQ(on_cpu, reference) << what;
+      // With a prefix index (the scan's CPU search), of every width: the same answers.
+      for (std::uint32_t bits : {0u, 1u, 7u, detail::prefix_bits_for(c.index.size()), 16u}) {
+        const auto index = detail::make_prefix_index(c.table, detail::info(algorithm).digest_size, bits);
+        const detail::KnownBlockTable indexed{algorithm, block_size, c.table, index, bits};
+        std::vector<std::uint32_t> with_index(n, 7);
+        cpu->lookup_known_blocks(indexed, c.data, page_len, step, with_index);
+        EXPECT_EQ(with_index, reference) << what << " prefix bits " << bits;
+      }
       // Step 512 finds every plant; step 4096 only the block-aligned ones.
       EXPECT_EQ(found, step == 512 ? 5u : 2u) << what;
     }
+}
+
+TEST(KnownLookup, PrefixIndexPointsAtTheFirstDigestOfEachPrefix) {
+  // Digests (2 bytes shown; 4 bytes each) with top-3-bit prefixes 0, 0, 2, 5, 7.
+  const unsigned char raw[] = {0x00, 1, 0, 0, 0x1f, 0, 0, 0, 0x40, 0, 0, 0, 0xa0, 0, 0, 0, 0xff, 0, 0, 0};
+  const auto digests = std::as_bytes(std::span(raw));
+  EXPECT_EQ(detail::make_prefix_index(digests, 4, 3), (std::vector<std::uint32_t>{0, 2, 2, 3, 3, 3, 4, 4, 5}));
+  EXPECT_EQ(detail::make_prefix_index(digests, 4, 0), (std::vector<std::uint32_t>{0, 5}));
+  EXPECT_EQ(detail::prefix_bits_for(0), 0u);
+  EXPECT_EQ(detail::prefix_bits_for(10'000'000), 21u);
+  EXPECT_EQ(detail::prefix_bits_for(1ull << 40), 24u);
 }
 
 TEST(KnownLookup, AnEmptyTableAndAnEmptyPageFindNothing) {
