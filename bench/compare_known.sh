@@ -4,13 +4,16 @@
 # known files planted at sector offsets, and the same scan without a database for reference.
 # Everything else is off (image and block hashes, carving, identifier search), CPU backend.
 #   bench/compare_known.sh [SIZE] [THREADS]     default 1G, 0 (one per core)
-# WORK (default /tmp/trawl-known-bench) keeps the image and the database between runs. The image
-# is read once first, so every run reads it from the page cache. Median of 3 runs each.
+# WORK (default /tmp/trawl-known-bench) keeps the image and the database between runs; the scans
+# write to OUT (default /tmp/trawl-known-bench-out). The image is read once first, so every run
+# reads it from the page cache. Median of 3 runs each, by wall time, with that run's CPU seconds
+# (user + system: what the figure would be on an idle machine when the two differ).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1G}
 threads=${2:-0}
 work=${WORK:-/tmp/trawl-known-bench}
+out=${OUT:-/tmp/trawl-known-bench-out}
 trawl=${TRAWL:-build/host/trawl}
 [[ -x $trawl ]] || scripts/build.sh >/dev/null
 mkdir -p "$work/known"
@@ -45,30 +48,32 @@ PY
 fi
 cat "$image" >/dev/null
 
-# median of 3 wall-clock seconds of one scan
+# "wall cpu" seconds of the median (by wall time) of 3 scans
 run() {
-  local times=()
+  local results=()
   for _ in 1 2 3; do
-    rm -rf "$work/out"
-    local start end
-    start=$(date +%s.%N)
-    "$trawl" scan "$image" -o "$work/out" --hash none --block-hash none --carve none --find none --backend cpu \
-      --threads "$threads" --progress none "$@" >"$work/last.log"
-    end=$(date +%s.%N)
-    times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
+    rm -rf "$out"
+    local TIMEFORMAT='%R %U %S'
+    { time "$trawl" scan "$image" -o "$out" --hash none --block-hash none --carve none --find none --backend cpu \
+        --threads "$threads" --progress none "$@" >"$work/last.log" 2>"$work/last.err"; } 2>"$work/time.txt"
+    results+=("$(awk '{ printf "%.2f %.2f", $1, $2 + $3 }' "$work/time.txt")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p
+  printf '%s\n' "${results[@]}" | sort -n | sed -n 2p
 }
 
 bytes=$(stat -c %s "$image")
-printf '%-28s %8s %10s\n' "run ($size, $(nproc) cores)" seconds "MB/s"
+printf '%-22s %8s %8s %10s %12s\n' "scan of $size" wall_s cpu_s "MB/s" "MB/cpu-s"
 for mode in none 4096 512; do
   if [[ $mode == none ]]; then
-    t=$(run)
+    label="no database"
+    read -r wall cpu < <(run)
   else
-    t=$(run --known-blocks "$work/known.tdb" --block-step "$mode")
-    found=$(wc -l <"$work/out/known/files.jsonl")
+    label="--block-step $mode"
+    read -r wall cpu < <(run --known-blocks "$work/known.tdb" --block-step "$mode")
+    found=$(wc -l <"$out/known/files.jsonl")
   fi
-  printf '%-28s %8.2f %10.0f\n' "${mode/none/no database}${mode/#[0-9]*/ step}" "$t" "$(awk -v b="$bytes" -v t="$t" 'BEGIN { print b / t / 1e6 }')"
+  printf '%-22s %8.2f %8.2f %10.0f %12.0f\n' "$label" "$wall" "$cpu" "$(awk -v b="$bytes" -v t="$wall" 'BEGIN { print b / t / 1e6 }')" \
+    "$(awk -v b="$bytes" -v t="$cpu" 'BEGIN { print b / t / 1e6 }')"
 done
-echo "known files found at step 512: $found of 32 planted (known/files.jsonl)"
+echo "known files found at step 512: $found of 32 planted ($out/known/files.jsonl)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"

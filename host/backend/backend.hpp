@@ -1,5 +1,5 @@
-// The backend does the bulk, parallel work on chunks: block digests now; signature search,
-// identifier prefilter and known-block lookups later. One implementation per processor kind
+// The backend does the bulk, parallel work on chunks: block digests, signature search,
+// identifier prefilter and known-block lookups. One implementation per processor kind
 // (cpu, cuda) behind this interface, chosen at run time; all must give identical bytes.
 #pragma once
 

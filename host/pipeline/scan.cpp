@@ -122,6 +122,8 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   // Known-file stores open (and are checked) before anything is written.
   std::unique_ptr<BlockDb> known_db;
   std::uint32_t known_step = 0;
+  if (options.known.block_step && options.known.block_db.empty()) throw Error(ExitCode::usage, "--block-step needs --known-blocks");
+  if (options.known.skip_known_good && options.known.hash_sets.empty()) throw Error(ExitCode::usage, "--skip-known-good needs --hashset");
   if (!options.known.block_db.empty()) {
     known_db = std::make_unique<BlockDb>(options.known.block_db);
     known_step = known_block_step(options, *known_db);

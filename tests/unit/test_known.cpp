@@ -325,7 +325,9 @@ TEST(KnownBlocks, BadStepOrMarginIsAUsageError) {
   for (auto change : std::vector<std::function<void(ScanOptions&)>>{
            [](ScanOptions& o) { o.known.block_step = 768; },
            [](ScanOptions& o) { o.known.block_step = 8192; },
-           [](ScanOptions& o) { o.margin = 2048; }}) {
+           [](ScanOptions& o) { o.margin = 2048; },
+           [](ScanOptions& o) { o.known.block_db.clear(); },  // a step without a database
+           [](ScanOptions& o) { o.known.skip_known_good = true; }}) {
     auto o = known_options(c.db, 512);
     change(o);
     try {
