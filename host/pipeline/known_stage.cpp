@@ -79,6 +79,32 @@ KnownSummary KnownBlockStage::finish() {
       if (db_.probative(db_.file_block(files[file], k))) return false;
     return true;
   };
+  // placed[k] continues the run of placed[k - 1].
+  const auto continues = [&](std::size_t k) {
+    return k > 0 && placed[k].file == placed[k - 1].file && placed[k].base == placed[k - 1].base &&
+           adjacent(placed[k].file, placed[k - 1].block, placed[k].block);
+  };
+  // A block that occurs twice in a file (or in two files) puts each of its hits in several places.
+  // Where one place of a hit lies in a run of two or more blocks, its single-block places are
+  // echoes of the same bytes, not more copies: they are dropped, so that a partial copy does not
+  // count the repeated block's other index as found, nor report a run where no file starts.
+  {
+    std::vector<std::uint64_t> run_length(placed.size());
+    for (std::size_t i = 0; i < placed.size();) {
+      std::size_t j = i + 1;
+      while (j < placed.size() && continues(j)) ++j;
+      for (std::size_t k = i; k < j; ++k) run_length[k] = j - i;
+      i = j;
+    }
+    std::vector<std::uint64_t> in_long_run;
+    for (std::size_t k = 0; k < placed.size(); ++k)
+      if (run_length[k] >= 2) in_long_run.push_back(placed[k].offset);
+    std::sort(in_long_run.begin(), in_long_run.end());
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < placed.size(); ++k)
+      if (run_length[k] >= 2 || !std::binary_search(in_long_run.begin(), in_long_run.end(), placed[k].offset)) placed[kept++] = placed[k];
+    placed.resize(kept);
+  }
   struct FileState {
     std::vector<bool> found;
     std::uint64_t found_count = 0;
@@ -93,9 +119,7 @@ KnownSummary KnownBlockStage::finish() {
     run.offset = first.offset;
     run.first_block = first.block;
     std::size_t j = i;
-    for (; j < placed.size() && placed[j].file == first.file && placed[j].base == first.base &&
-           (j == i || adjacent(first.file, placed[j - 1].block, placed[j].block));
-         ++j) {
+    for (; j < placed.size() && (j == i || continues(j)); ++j) {
       run.last_block = placed[j].block;
       ++run.blocks;
       if (!state.found[placed[j].block]) {

@@ -95,11 +95,16 @@ struct KnownCase {
     test::write_file(known / "lone.bin", lone);
     test::write_file(known / "mixed.bin", mixed);
     test::write_file(known / "small.bin", test::random_bytes(1000, 7));  // shorter than a block: not in the database
+    // repeated.bin: 10 random blocks, block 7 a copy of block 3 (probative: one file holds it).
+    // Only its blocks 0..4 are in the image: block 3's bytes must not count block 7 as found.
+    auto repeated = test::random_bytes(10 * kBlock, 8);
+    std::memcpy(repeated.data() + 7 * kBlock, repeated.data() + 3 * kBlock, kBlock);
+    test::write_file(known / "repeated.bin", repeated);
     db = dir / "known.tdb";
     detail::BlockDbBuildOptions options;
     options.max_files = 2;
     const auto report = detail::build_block_db({known}, db, options);
-    EXPECT_EQ(report.files, 9u);
+    EXPECT_EQ(report.files, 10u);
     EXPECT_EQ(report.skipped_small, 1u);
     EXPECT_EQ(report.common, 1u);
 
@@ -129,6 +134,9 @@ struct KnownCase {
     put_at(image, 1800 * 1024, std::span(patterns).first(kBlock));
     put_at(image, 1900 * 1024 + 512, std::span(patterns).subspan(4 * kBlock, kBlock));
 
+    const std::uint64_t at_repeated = 1950 * 1024 + 512;
+    put_at(image, at_repeated, std::span(repeated).first(5 * kBlock));
+
     const auto name = [&](const char* n) { return (known / n).string(); };
     expected.push_back({name("fragmented.txt"), 30, 30, {frag1, frag2}});
     expected.push_back({name("mixed.bin"), 4, 4, {at_mixed}});
@@ -136,6 +144,7 @@ struct KnownCase {
     for (int b = 0; b < 50; ++b)
       if (!gone[b] && (b == 0 || gone[b - 1])) over.offsets.push_back(at_over + std::uint64_t(b) * kBlock);
     expected.push_back(over);
+    expected.push_back({name("repeated.bin"), 10, 5, {at_repeated}});
     expected.push_back({name("whole.bin"), 40, 40, {at_whole}});
   }
 };
@@ -174,7 +183,7 @@ TEST(KnownBlocks, ReportsWholeFragmentedAndOverwrittenFilesWithExactFractionsAnd
   expect_reports(report.known, c.expected, "step 512");
   // The overwritten file: exactly 40 % of it, i.e. 20 of 50 blocks.
   EXPECT_DOUBLE_EQ(report.known.files[2].fraction, 0.4);
-  EXPECT_DOUBLE_EQ(report.known.files[3].fraction, 1.0);
+  EXPECT_DOUBLE_EQ(report.known.files[4].fraction, 1.0);
   // whole.bin's only run covers blocks 0..39 at its offset.
   for (const auto& run : report.known.runs)
     if (report.known.files[run.file].file.ends_with("whole.bin")) {
@@ -258,16 +267,16 @@ TEST(KnownBlocks, OutputsFilesRunsAndSummary) {
   std::vector<nlohmann::json> files;
   std::istringstream lines(test::read_text(o.output / "known" / "files.jsonl"));
   for (std::string line; std::getline(lines, line);) files.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(files.size(), 4u);
+  ASSERT_EQ(files.size(), 5u);
   EXPECT_EQ(files[2]["record"], "known_file");
   EXPECT_EQ(files[2]["blocks_found"], 20);
   EXPECT_EQ(files[2]["blocks_total"], 50);
   EXPECT_DOUBLE_EQ(files[2]["fraction"].get<double>(), 0.4);
-  EXPECT_EQ(files[3]["offsets"], nlohmann::json::array({1536}));
+  EXPECT_EQ(files[4]["offsets"], nlohmann::json::array({1536}));
   const auto runs = test::read_text(o.output / "known" / "runs.jsonl");
   EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), static_cast<long>(report.known.runs.size()));
   const auto summary = nlohmann::json::parse(test::read_text(o.output / "summary.json"));
-  EXPECT_EQ(summary["known"]["files"], 4);
+  EXPECT_EQ(summary["known"]["files"], 5);
   EXPECT_EQ(summary["known"]["block_step"], 512);
   EXPECT_EQ(summary["known"]["runs"], report.known.runs.size());
 }
