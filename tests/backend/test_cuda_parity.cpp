@@ -15,6 +15,7 @@
 #include "host/backend/backend.hpp"
 #include "host/backend/cuda/cuda_backend.hpp"
 #include "host/backend/signature_search.hpp"
+#include "host/known/block_db.hpp"
 #include "kernels/identifier_prefilter.hpp"
 #include "kernels/launch.hpp"
 #include "support/memory_source.hpp"
@@ -329,6 +330,51 @@ TEST_F(CudaParity, KnownBlockLookupEqualsTheCpu) {
       for (const auto& m : more) EXPECT_EQ(m, host);
       EXPECT_GT(std::count_if(host.begin(), host.end(), [](std::uint32_t v) { return v != detail::known_no_match; }), 10);
     }
+  }
+}
+
+// A scan with a block database finds the same known files, runs and offsets on both backends,
+// at step 512 with small pages (many chunks in flight, candidates near every page end).
+TEST_F(CudaParity, KnownBlockScanEqualsTheCpu) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "known");
+  auto image = test::random_bytes(8 << 20, 2025);
+  for (int i = 0; i < 6; ++i) {
+    const auto file = test::random_bytes((20 + 7 * i) * 4096 + 100, 300 + i);
+    test::write_file(dir / "known" / ("f" + std::to_string(i) + ".bin"), file);
+    // Each at a sector offset; file 5 only half present.
+    const std::size_t at = std::size_t(i) * (1 << 20) + 512 * (2 * i + 1);
+    std::memcpy(image.data() + at, file.data(), i == 5 ? file.size() / 2 : file.size());
+  }
+  detail::build_block_db({dir / "known"}, dir / "known.tdb", {});
+  test::MemorySource source(image);
+  std::map<std::string, ScanReport> reports;
+  for (const std::string backend : {"cpu", "cuda"}) {
+    ScanOptions o;
+    o.backend = backend;
+    o.page_size = 256 << 10;
+    o.margin = 16 << 10;
+    o.image_hashes.clear();
+    o.block_hashes.clear();
+    o.identifiers.enabled = false;
+    o.known.block_db = (dir / "known.tdb").string();
+    o.known.block_step = 512;
+    reports[backend] = scan(source, o);
+  }
+  const auto& cpu = reports["cpu"].known;
+  const auto& cuda = reports["cuda"].known;
+  ASSERT_EQ(cpu.files.size(), 6u);
+  ASSERT_EQ(cuda.files.size(), cpu.files.size());
+  EXPECT_EQ(cuda.block_hits, cpu.block_hits);
+  for (std::size_t i = 0; i < cpu.files.size(); ++i) {
+    EXPECT_EQ(cuda.files[i].file, cpu.files[i].file);
+    EXPECT_EQ(cuda.files[i].blocks_found, cpu.files[i].blocks_found);
+    EXPECT_EQ(cuda.files[i].offsets, cpu.files[i].offsets);
+  }
+  ASSERT_EQ(cuda.runs.size(), cpu.runs.size());
+  for (std::size_t i = 0; i < cpu.runs.size(); ++i) {
+    EXPECT_EQ(cuda.runs[i].offset, cpu.runs[i].offset);
+    EXPECT_EQ(cuda.runs[i].blocks, cpu.runs[i].blocks);
   }
 }
 
