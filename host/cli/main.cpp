@@ -57,6 +57,8 @@ Examples:
   trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
   trawl scan disk.raw -o out/ --carve none             hashes only, no carving
   trawl scan phone.raw -o out/ --regions FR,BE --watchlist known.txt   national numbers as FR/BE, alerts
+  trawl scan disk.raw -o out/ --known-blocks known.tdb --block-step 512   known files by their blocks, at every sector
+  trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
 )";
 
 // The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
