@@ -12,6 +12,7 @@ packages=(
   libphonenumber-dev zlib1g-dev libsqlite3-dev
   libdeflate-dev clang libclang-rt-14-dev
   forensics-samples-files netpbm webp p7zip-full
+  chromium
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
@@ -24,7 +25,7 @@ fi
 # packages start system services when installed; setup keeps them stopped (policy-rc.d below).
 packages+=(munge slurmctld slurmd slurm-client)
 if [[ "${1:-}" == "--bench-tools" ]]; then
-  packages+=(hashdeep dc3dd foremost scalpel testdisk)
+  packages+=(hashdeep dc3dd foremost scalpel testdisk time)
 fi
 
 missing=()

@@ -10,9 +10,11 @@ boundaries of 4 MiB pages, where range runs meet.
 """
 import argparse
 import gzip
+import io
 import os
 import random
 import struct
+import zipfile
 import zlib
 
 SHARED = [b"+33 6 12 34 56 78", b"boss@cartel-example.com", b"https://shared.example.net/drop/42",
@@ -27,6 +29,16 @@ def png(seed):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
             chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def archive(seed):
+    """A ZIP of several stored members: its later local headers look like ZIP starts."""
+    rnd = random.Random(seed)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for i in range(6):
+            z.writestr("member%d.bin" % i, rnd.randbytes(60_000))
+    return buf.getvalue()
 
 
 def size_arg(text):
@@ -78,6 +90,7 @@ def main():
             items.append((boundary - 3, b"+33 6 98 76 54 3%d" % (k % 10)))  # starts just before it
         items.append((a.big // 2 + 12345, gzip.compress(b"big@gzip-example.com", mtime=0)))
         items.append((page * 2 - 700, png(99)))                     # a file that ends in the next range
+        items.append((page * 4 - 200_000, archive(5)))              # members on both sides of 16 MiB
         image = device(a.big, a.seed * 100 + 99, items)
         with open(os.path.join(a.outdir, "dev-big.raw"), "wb") as f:
             f.write(image)
