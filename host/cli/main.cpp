@@ -15,6 +15,7 @@
 #include "host/cli/bench.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/case_command.hpp"
+#include "host/cli/known_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -39,6 +40,8 @@ Usage:
   trawl merge PART... -o OUTDIR             join the outputs of --range runs of one image
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
   trawl case build|correlate ...            many scans in one case database; cross-device links
+  trawl hashset import FILE... -o S.ths     NSRL / hashdeep / *sum lists into a hash-set store
+  trawl hashdb build FILE|DIR... -o K.tdb   a block-hash database of known files
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -64,6 +67,8 @@ Examples:
   trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
   trawl scan disk.raw -o out/ --carve none             hashes only, no carving
   trawl scan phone.raw -o out/ --regions FR,BE --watchlist known.txt   national numbers as FR/BE, alerts
+  trawl scan disk.raw -o out/ --known-blocks known.tdb --block-step 512   known files by their blocks, at every sector
+  trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
 )";
 
 // The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
@@ -126,6 +131,14 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
   }
   if (r.identifiers.watchlist_hits)
     std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
+  if (r.known.enabled)
+    std::printf("known     %zu known files found by their blocks, in %zu runs (step %u; known/files.jsonl)\n", r.known.files.size(),
+                r.known.runs.size(), r.known.step);
+  if (r.known.carved_known_good || r.known.carved_custom)
+    std::printf("known     %llu carved files known-good%s, %llu in custom sets\n", static_cast<unsigned long long>(r.known.carved_known_good),
+                r.known.carved_not_kept ? " (not kept)" : "", static_cast<unsigned long long>(r.known.carved_custom));
+  if (r.known.carved_known_bad)
+    std::printf("ALERTS    %llu carved files in a known-bad set (known/alerts.jsonl)\n", static_cast<unsigned long long>(r.known.carved_known_bad));
   if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
   std::fflush(stdout);
 }
@@ -136,6 +149,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
   std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
   std::string find = "all", regions, decode_max = "16M";
+  std::string block_step = "0";
   bool no_decode = false, no_builtin_rules = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
@@ -187,7 +201,11 @@ int run_scan(const std::vector<std::string>& args) {
       ("range", po::value(&range), "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
                                    "e.g. 0:64G; merge the parts with `trawl merge`")
       ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
-                                                               "(the same kernel on the CPU, to check it) or off");
+                                                               "(the same kernel on the CPU, to check it) or off")
+      ("known-blocks", po::value(&options.known.block_db), "a block-hash database (trawl hashdb build): report known files found by their blocks")
+      ("block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")
+      ("hashset", po::value(&options.known.hash_sets)->composing(), "a hash-set store (trawl hashset import) to match carved files against (repeatable)")
+      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -219,6 +237,7 @@ int run_scan(const std::vector<std::string>& args) {
   options.identifiers.regions = list_option(regions);
   options.identifiers.decode = !no_decode;
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
+  options.known.block_step = static_cast<std::uint32_t>(trawl::detail::parse_size(block_step, "--block-step"));
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")
@@ -398,6 +417,8 @@ int main(int argc, char** argv) {
     if (command == "bench") return trawl::cli::run_bench(rest);
     if (command == "merge") return trawl::cli::run_merge(rest);
     if (command == "case") return trawl::cli::run_case(rest);
+    if (command == "hashset") return trawl::cli::run_hashset(rest);
+    if (command == "hashdb") return trawl::cli::run_hashdb(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

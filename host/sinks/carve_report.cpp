@@ -69,6 +69,7 @@ nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f)
                    {"md5", f.md5},            {"sha256", f.sha256}};
   j["parent"] = f.parent ? nlohmann::json(*f.parent) : nlohmann::json(nullptr);
   if (!f.note.empty()) j["note"] = f.note;
+  if (f.known) j["known"] = {{"set", f.known->set}, {"label", f.known->label}, {"name", f.known->name}};
   return j;
 }
 
