@@ -1,0 +1,260 @@
+// Bifragment gap carving: real PNG, ZIP (JAR, DOCX, ODT) and GZIP files from the system's
+// packages, split in two at sector or cluster boundaries with gaps of one sector to 1 MiB filled
+// with random bytes, zeros or pieces of other files of the same type, scanned through trawl::scan.
+// At least half of the split files per type must come back byte-exact, no reassembly that differs
+// from its original may be reported, and the contiguous files must all still be carved.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "carvers/carver.hpp"
+#include "carvers/reassemble.hpp"
+#include "host/util/text.hpp"
+#include "samples.hpp"
+#include "support/memory_source.hpp"
+
+namespace trawl::test {
+namespace {
+
+std::string sha256_hex(std::span<const std::byte> bytes) {
+  unsigned char d[32];
+  unsigned n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), d, &n, EVP_sha256(), nullptr);
+  return detail::to_hex(std::span<const unsigned char>(d, n));
+}
+
+// Real files per carver type: valid to the carver, 4 KiB .. 2 MiB, sorted by path, 12 at most.
+std::map<std::string, std::vector<std::vector<std::byte>>> real_files() {
+  std::map<std::string, std::vector<fs::path>> paths;
+  const std::map<std::string, std::string> types{{".png", "png"}, {".jar", "zip"}, {".docx", "zip"}, {".odt", "zip"}, {".gz", "gzip"}};
+  for (const fs::path root : {fs::path("/usr/share/doc"), fs::path("/usr/share/java"), fs::path("/usr/share/icons"),
+                              fs::path("/usr/share/pixmaps"), fs::path("/usr/share/forensics-samples")}) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+      auto t = types.find(it->path().extension().string());
+      const auto size = it->file_size(ec);
+      if (t != types.end() && size >= 4096 && size <= (2u << 20)) paths[t->second].push_back(it->path());
+    }
+  }
+  std::map<std::string, std::vector<std::vector<std::byte>>> out;
+  std::set<std::string> seen;
+  for (auto& [type, list] : paths) {
+    std::sort(list.begin(), list.end());
+    // Spread over the list (sorted paths cluster by package).
+    const std::size_t step = std::max<std::size_t>(1, list.size() / 40);
+    for (std::size_t i = 0; i < list.size() && out[type].size() < 12; i += step) {
+      auto bytes = read_bytes(list[i]);
+      if (!seen.insert(sha256_hex(bytes)).second) continue;
+      carvers::ByteView view(bytes);
+      const auto c = carvers::carve(*carvers::find_carver(type), view);
+      if (c.verdict == carvers::Verdict::valid && c.length == bytes.size()) out[type].push_back(std::move(bytes));
+    }
+  }
+  return out;
+}
+
+struct Split {
+  std::string type, sha256;
+  std::uint64_t offset = 0;  // of the first piece
+  std::uint64_t cut = 0, gap = 0;
+};
+
+struct Image {
+  std::vector<std::byte> bytes;
+  std::vector<Split> split, whole;  // whole: contiguous files (gap 0)
+  std::set<std::string> originals;
+};
+
+// Every file twice: once whole, once split. Cuts at sector (odd files) or cluster (even) boundaries;
+// gaps cycle through 1 sector .. 1 MiB and three kinds of filling.
+const Image& image() {
+  static const Image img = [] {
+    Image out;
+    std::mt19937_64 rng(7);
+    auto pad = [&](std::size_t sectors, std::uint64_t seed) {
+      auto filler = random_bytes(sectors * 512, seed);
+      out.bytes.insert(out.bytes.end(), filler.begin(), filler.end());
+    };
+    pad(2, 1);
+    const std::uint64_t gaps[] = {512, 1024, 4096, 8192, 65536, 300 * 512, 1 << 20, 2048};
+    const auto files = real_files();
+    std::uint64_t n = 0;
+    for (const auto& [type, list] : files)
+      for (std::size_t i = 0; i < list.size(); ++i, ++n) {
+        const auto& bytes = list[i];
+        const std::string digest = sha256_hex(bytes);
+        out.originals.insert(digest);
+        out.whole.push_back({type, digest, out.bytes.size(), bytes.size(), 0});
+        out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
+        pad((512 - out.bytes.size() % 512) % 512 ? 1 : 0, 100 + n);
+        out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+        pad(1 + n % 3, 200 + n);
+        // The split copy: the first piece ends at a sector (or cluster) boundary inside the file.
+        const std::uint64_t unit = n % 2 ? 512 : 4096;
+        if (bytes.size() < 2 * unit) continue;
+        const std::uint64_t cut = (1 + rng() % (bytes.size() / unit - 1)) * unit;
+        if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 300 + n);
+        const std::uint64_t gap = gaps[n % 8];
+        out.split.push_back({type, digest, out.bytes.size(), cut, gap});
+        out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+        switch (n % 3) {
+          case 0: pad(gap / 512, 400 + n); break;
+          case 1: out.bytes.resize(out.bytes.size() + gap); break;
+          default: {  // a piece of another file of the same type, cycled to the gap's length
+            const auto& other = list[(i + 1) % list.size()];
+            for (std::uint64_t k = 0; k < gap; ++k) out.bytes.push_back(other[(other.size() / 3 + k) % other.size()]);
+          }
+        }
+        out.bytes.insert(out.bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.end());
+        out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+        pad(1, 500 + n);
+      }
+    return out;
+  }();
+  return img;
+}
+
+ScanOptions options(const fs::path& out, bool reassemble) {
+  ScanOptions o;
+  o.image_hashes = {};
+  o.block_hashes = {};
+  o.output = out;
+  o.backend = "cpu";
+  o.carve.types = {"png", "zip", "gzip"};
+  o.carve.reassemble = reassemble;
+  o.identifiers.enabled = false;
+  return o;
+}
+
+TEST(ByteView, RunsReadAsTheirConcatenation) {
+  const auto bytes = random_bytes(1 << 20, 3);
+  const std::vector<ByteRange> runs{{1000, 300000}, {600000, 5}, {700000, 0}, {10, 200000}};
+  std::vector<std::byte> expected;
+  for (const auto& r : runs) expected.insert(expected.end(), bytes.begin() + r.offset, bytes.begin() + r.offset + r.length);
+  MemorySource source(bytes);
+  carvers::ByteView memory(bytes, runs);
+  carvers::ByteView whole(source, 0, bytes.size(), {}, 0, false);
+  const auto on_source = whole.with_runs(runs, UINT64_MAX);
+  for (const carvers::ByteView* v : std::initializer_list<const carvers::ByteView*>{&memory, &on_source}) {
+    ASSERT_EQ(v->size(), expected.size());
+    std::vector<std::byte> got(expected.size());
+    v->read(0, got);
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(v->u32be(299998), (std::to_integer<std::uint32_t>(expected[299998]) << 24) |
+                                    (std::to_integer<std::uint32_t>(expected[299999]) << 16) |
+                                    (std::to_integer<std::uint32_t>(expected[300000]) << 8) |
+                                    std::to_integer<std::uint32_t>(expected[300001]));
+    EXPECT_EQ(carvers::crc32_of(*v, 0, expected.size()), crc_of(expected, 0, expected.size()));
+    EXPECT_THROW(v->u8(expected.size()), carvers::EndOfView);
+  }
+}
+
+TEST(Reassembly, SplitFilesComeBackByteExactAndNothingWrongIsValid) {
+  const auto& img = image();
+  std::map<std::string, int> split_per_type;
+  for (const auto& s : img.split) ++split_per_type[s.type];
+  for (const char* type : {"png", "zip", "gzip"})
+    if (split_per_type[type] < 4) GTEST_SKIP() << "fewer than 4 real " << type << " files on this system";
+  TempDir dir;
+  MemorySource source(img.bytes);
+  if (const char* dump = std::getenv("TRAWL_DUMP_IMAGE")) {
+    write_file(dump, img.bytes);
+    std::FILE* f = std::fopen((std::string(dump) + ".txt").c_str(), "w");
+    for (const auto& s : img.split) std::fprintf(f, "%s %lu %lu %lu %s\n", s.type.c_str(), (unsigned long)s.offset, (unsigned long)s.cut, (unsigned long)s.gap, s.sha256.c_str());
+    std::fclose(f);
+  }
+  const auto report = scan(source, options(dir / "o", true));
+  std::map<std::string, int> recovered;
+  for (const auto& s : img.split) {
+    auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == s.offset; });
+    if (it == report.carved.end() || it->sha256 != s.sha256) continue;
+    ++recovered[s.type];
+    EXPECT_TRUE(it->reassembled);
+    ASSERT_EQ(it->runs.size(), 2u);
+    EXPECT_EQ(it->runs[0], (ByteRange{s.offset, s.cut}));
+    EXPECT_EQ(it->runs[1].offset, s.offset + s.cut + s.gap);
+    EXPECT_EQ(it->runs[0].length + it->runs[1].length, it->length);
+    EXPECT_EQ(sha256_hex(read_bytes(dir / "o" / it->file)), s.sha256);
+  }
+  for (const auto& [type, n] : split_per_type) {
+    std::printf("reassembly: %s %d of %d split files byte-exact\n", type.c_str(), recovered[type], n);
+    EXPECT_GE(2 * recovered[type], n) << type;
+  }
+  // Nothing reported valid differs from an original; every contiguous file is still carved.
+  for (const auto& f : report.carved) {
+    EXPECT_EQ(f.verdict, "valid");
+    if (f.reassembled) EXPECT_TRUE(img.originals.count(f.sha256)) << f.type << " at " << f.offset << " " << f.note;
+  }
+  for (const auto& w : img.whole) {
+    auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == w.offset; });
+    ASSERT_NE(it, report.carved.end()) << w.type << " at " << w.offset;
+    EXPECT_EQ(it->sha256, w.sha256);
+    EXPECT_FALSE(it->reassembled);
+  }
+  std::uint64_t reassembled = 0;
+  for (const auto& [type, t] : report.carve_tally) reassembled += t.reassembled;
+  EXPECT_EQ(reassembled, static_cast<std::uint64_t>(std::count_if(report.carved.begin(), report.carved.end(),
+                                                                   [](const CarvedFile& f) { return f.reassembled; })));
+  // The DFXML report lists both pieces of a reassembled file.
+  const std::string xml = read_text(dir / "o" / "carved" / "report.xml");
+  EXPECT_NE(xml.find("reassembled=\"true\""), std::string::npos);
+  for (const auto& f : report.carved)
+    if (f.reassembled) {
+      EXPECT_NE(xml.find("<byte_run file_offset=\"" + std::to_string(f.runs[0].length) + "\" img_offset=\"" +
+                         std::to_string(f.runs[1].offset) + "\""),
+                std::string::npos);
+      break;
+    }
+}
+
+TEST(Reassembly, OffCarvesOnlyTheContiguousFilesAndTheSameOnes) {
+  const auto& img = image();
+  TempDir a, b;
+  MemorySource source(img.bytes);
+  const auto off = scan(source, options(a / "o", false));
+  const auto on = scan(source, options(b / "o", true));
+  std::vector<CarvedFile> on_contiguous;
+  for (const auto& f : on.carved)
+    if (!f.reassembled) on_contiguous.push_back(f);
+  ASSERT_EQ(off.carved.size(), on_contiguous.size());
+  for (std::size_t i = 0; i < off.carved.size(); ++i) {
+    EXPECT_EQ(off.carved[i].offset, on_contiguous[i].offset);
+    EXPECT_EQ(off.carved[i].sha256, on_contiguous[i].sha256);
+    EXPECT_FALSE(off.carved[i].reassembled);
+  }
+  for (const auto& [type, t] : off.carve_tally) EXPECT_EQ(t.reassembly_tried, 0u);
+}
+
+// A search is bounded by its budget: with a tiny one it gives up, says so, and reports nothing wrong.
+TEST(Reassembly, ABudgetStopsTheSearch) {
+  const auto& img = image();
+  const Split* s = nullptr;
+  for (const auto& x : img.split)
+    if (x.type == "png" && x.gap >= 65536) s = &x;
+  if (!s) GTEST_SKIP() << "no split PNG";
+  MemorySource source(img.bytes);
+  carvers::ByteView view(source, s->offset, img.bytes.size() - s->offset, {}, 0, false);
+  const auto& spec = *carvers::find_carver("png");
+  const auto broken = carvers::carve(spec, view);
+  ASSERT_EQ(broken.verdict, carvers::Verdict::corrupt);
+  carvers::ReassembleOptions o;
+  o.file_budget = 4096;
+  const auto r = carvers::reassemble(spec, view, broken, o, nullptr);
+  EXPECT_TRUE(r.out_of_budget);
+  EXPECT_FALSE(r.carve.has_value());
+  std::atomic<std::int64_t> global{4096};
+  const auto g = carvers::reassemble(spec, view, broken, carvers::ReassembleOptions{}, &global);
+  EXPECT_TRUE(g.out_of_budget);
+  const auto full = carvers::reassemble(spec, view, broken, carvers::ReassembleOptions{}, nullptr);
+  ASSERT_TRUE(full.carve.has_value());
+  EXPECT_EQ(full.runs[1].offset, s->offset + s->cut + s->gap);
+}
+
+}  // namespace
+}  // namespace trawl::test
