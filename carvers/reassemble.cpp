@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "carvers/deflate.hpp"
 #include "carvers/formats.hpp"
@@ -262,8 +263,8 @@ void zip(Search& s) {
   //    after the central directory, whose offset and size it names (file positions).
   const std::uint64_t reach = std::min<std::uint64_t>(v.size(), q + s.gap(s.gaps() - 1) + (32 << 20));
   for (std::uint64_t from = m.header + 1; from < reach;) {
-    s.charge(std::min<std::uint64_t>(reach - from, 1 << 20));
     auto at = v.find("PK\x05\x06", from, reach);
+    s.charge((at ? *at : reach) - from + 22);
     if (!at) break;
     from = *at + 1;
     if (!v.has(*at, 22)) break;
@@ -307,12 +308,62 @@ std::uint64_t gzip_data_start(const ByteView& v) {
   return pos;
 }
 
-// True when all of view [from, to) is one repeated byte (zeros, a fill pattern).
-bool constant(const ByteView& v, std::uint64_t from, std::uint64_t to) {
-  const unsigned first = v.u8(from);
-  for (std::uint64_t p = from + 1; p < to; ++p)
-    if (v.u8(p) != first) return false;
-  return true;
+// Compressed data looks random: a sector of it holds about 220 distinct byte values. Zeros,
+// text, most executables hold far fewer; a sector with under 128 is taken for something else.
+class Density {
+ public:
+  explicit Density(Search& s) : s_(s) {}
+  bool dense(std::uint64_t pos) {
+    auto [it, fresh] = memo_.try_emplace(pos, false);
+    if (!fresh) return it->second;
+    const ByteView& v = s_.v;
+    const std::uint64_t n = std::min<std::uint64_t>(512, v.size() > pos ? v.size() - pos : 0);
+    s_.charge(n);
+    std::byte buffer[512];
+    v.read(pos, std::span(buffer, static_cast<std::size_t>(n)));
+    std::uint64_t seen[4] = {};
+    unsigned distinct = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned b = std::to_integer<unsigned>(buffer[i]);
+      const std::uint64_t bit = std::uint64_t{1} << (b & 63);
+      if (!(seen[b >> 6] & bit)) ++distinct, seen[b >> 6] |= bit;
+    }
+    return it->second = distinct >= 128;
+  }
+  // True when the sector at pos is one byte value repeated (zeros, a fill pattern).
+  bool constant(std::uint64_t pos) {
+    auto [it, fresh] = constant_.try_emplace(pos, false);
+    if (!fresh) return it->second;
+    s_.charge(64);
+    auto w = s_.v.window(pos, 512);
+    return it->second = w.size() == 512 && std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; });
+  }
+
+ private:
+  Search& s_;
+  std::unordered_map<std::uint64_t, bool> memo_, constant_;
+};
+
+// Split points to try for a stream that stopped decoding at the last of `all` (ascending sector
+// boundaries), most likely first: that one (garbage fails fast as a rule); going back from there,
+// where a run of one byte value starts (a zero-filled gap decodes for a while) and where sectors
+// that look compressed give way to ones that do not (a gap of text or code); the sectors just
+// before the stop.
+std::vector<std::uint64_t> split_order(Search& s, Density& density, const std::vector<std::uint64_t>& all) {
+  const ByteView& v = s.v;
+  std::vector<std::uint64_t> order{all.back()};
+  auto add = [&](std::uint64_t e) {
+    if (std::find(order.begin(), order.end(), e) == order.end()) order.push_back(e);
+  };
+  auto constant = [&](std::uint64_t pos) { return density.constant(pos); };
+  unsigned runs = 0, flips = 0;
+  for (std::size_t i = all.size() - 1, looked = 0; i > 0 && looked < 4096 && (runs < 4 || flips < 4); --i, ++looked) {
+    if (all[i] + 512 > v.size()) continue;
+    if (runs < 4 && constant(all[i]) && !constant(all[i - 1])) ++runs, add(all[i]);
+    if (flips < 4 && !density.dense(all[i]) && density.dense(all[i - 1])) ++flips, add(all[i]);
+  }
+  for (std::size_t i = 1; i < all.size() && i < 32; ++i) add(all[all.size() - 1 - i]);
+  return order;
 }
 
 void gzip(Search& s, std::uint64_t broken_at) {
@@ -321,26 +372,8 @@ void gzip(Search& s, std::uint64_t broken_at) {
   if (data == 0 || broken_at <= data) return;
   const auto all = s.boundaries(data + 1, broken_at);
   if (all.empty()) return;
-  // Split points to try, most likely first: where inflate stopped, and the sectors before it;
-  // the first sector of a constant run that reaches it (a zero-filled gap decodes for a while).
-  std::vector<std::uint64_t> order{all.back()};
-  {
-    // Backwards from the break: past the sectors of the second piece (not constant), then over
-    // the constant ones; the first of those is where a zero- or pattern-filled gap starts.
-    std::size_t i = all.size(), looked = 0;
-    auto is_constant = [&](std::size_t k) {
-      s.charge(64);
-      return all[k] + 512 <= v.size() && constant(v, all[k], all[k] + 512);
-    };
-    while (i > 0 && looked < 4096 && !is_constant(i - 1)) --i, ++looked;
-    if (i > 0 && looked < 4096) {
-      while (i > 0 && is_constant(i - 1)) --i;
-      if (all[i] != all.back()) order.push_back(all[i]);
-    }
-  }
-  constexpr std::size_t near = 32;
-  for (std::size_t i = 1; i < all.size() && i < near; ++i)
-    if (std::find(order.begin(), order.end(), all[all.size() - 1 - i]) == order.end()) order.push_back(all[all.size() - 1 - i]);
+  Density density(s);
+  std::vector<std::uint64_t> order = split_order(s, density, all);
   // zlib's state at each split point, from one pass over the first piece.
   std::vector<std::uint64_t> ascending = order;
   std::sort(ascending.begin(), ascending.end());
@@ -362,23 +395,25 @@ void gzip(Search& s, std::uint64_t broken_at) {
     ascending.resize(states.size());
     std::erase_if(order, [&](std::uint64_t e) { return !std::binary_search(ascending.begin(), ascending.end(), e); });
   }
-  // Each gap: zlib's state at the split point goes on over the image after the gap, to the
-  // stream's end, where the trailer must hold the CRC-32 and length of all the output; garbage
-  // fails within a few hundred bytes as a rule. Only then the walk, over the two pieces.
+  // Each gap whose first sector looks compressed: zlib's state at the split point goes on over
+  // the image after the gap, sector by sector (a sector that does not look compressed ends the
+  // trial), to the stream's end, where the trailer must hold the CRC-32 and length of all the
+  // output. Only then the walk, over the two pieces.
   for (auto e : order) {
     const auto& state = *states[static_cast<std::size_t>(std::lower_bound(ascending.begin(), ascending.end(), e) - ascending.begin())];
     for (std::uint64_t i = 0; i < s.gaps(); ++i) {
       const std::uint64_t d = s.gap(i);
-      if (e + d >= v.size()) break;
+      if (e + d + 512 > v.size()) break;
+      if (!density.dense(e + d)) continue;
       InflateState trial(state);
       s.charge(4096);  // the copy of zlib's state and window
       InflateState::Result r = InflateState::more;
       for (std::uint64_t at = e + d; r == InflateState::more && at < v.size();) {
-        auto w = v.window(at, 4096);
+        auto w = v.window(at, 512);
         s.charge(w.size());
-        // Compressed data never holds 4 KiB of one byte value; zeros would decode for as long as they last.
-        if (w.size() == 4096 && std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; })) break;
         r = trial.feed(w);
+        if (r == InflateState::more && w.size() == 512 && at > e + d && !density.dense(at))
+          break;
         at += w.size();
       }
       if (r != InflateState::end) continue;

@@ -6,7 +6,8 @@
 // says the whole file is valid. So a reassembly is exactly as trustworthy as a contiguous carve.
 //
 // Per format, what locates the split (the candidates are the sector boundaries around the break,
-// times the gaps of 1 .. max_gap/sector sectors):
+// times the gaps of 1 .. max_gap/sector sectors; the candidates are tried one after another,
+// each a cheap check, the walk only for those that pass):
 //   png   the chunk whose CRC failed: the next chunk header must follow it in the second piece
 //         (a 8-byte check per gap), its CRC must match, then the broken chunk's CRC over
 //         piece 1 + piece 2 is tried at every split point with crc32_combine (linear in the chunk).
@@ -16,7 +17,15 @@
 //         central directory: the end-of-central-directory record, found after the break, gives
 //         the gap exactly (its offset and size fields).
 //   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
-//         and each gap is tried by inflating 16 KiB of the second piece from there.
+//         and each gap is tried by inflating the second piece from there to the stream's end,
+//         where the trailer's CRC-32 and length must match; sectors that do not look like
+//         compressed data end a trial. Split points: where inflate stopped, where a constant run
+//         or low-entropy sectors begin before it, and the 32 sectors before it.
+// Not JPEG: its walk decodes sequential scans (jpeg_scan.hpp), so a split JPEG is no longer
+// carved as a valid file with the gap inside, but decoding checks codes and MCU counts, not
+// content: a search over 2048 gaps found wrong continuations (another JPEG's scan data made
+// with the same standard tables) that decode to the right MCU count and end on a marker. A
+// JPEG search needs a content check (DC continuity across the split) first.
 // Formats without a search here are left as the walk found them.
 //
 // Bounded work: every check charges the bytes it reads; a file stops at file_budget, and all the
@@ -36,7 +45,7 @@ namespace trawl::carvers {
 struct ReassembleOptions {
   std::uint64_t max_gap = 1 << 20;          // the largest gap between the pieces
   std::uint32_t sector = 512;               // pieces end and start at multiples of this (absolute)
-  std::uint64_t file_budget = 128ull << 20;  // bytes examined per broken file
+  std::uint64_t file_budget = 32ull << 20;   // bytes examined per broken file
 };
 
 struct ReassembleResult {

@@ -4,9 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 
@@ -195,12 +192,7 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   std::vector<ByteRange> runs;
   bool searched = false, skipped = false;
   if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec)) {
-    const auto t0 = std::chrono::steady_clock::now();
     auto r = carvers::reassemble(spec, view, carve, reassemble_, &reassemble_budget_);
-    if (std::getenv("TRAWL_DEBUG_REASSEMBLY"))
-      std::fprintf(stderr, "reassemble %s %lu: %s examined %lu candidates %lu budget-out %d %.3f s (%s at %lu)\n", type.c_str(),
-                   (unsigned long)hit.offset, r.carve ? "FOUND" : "none", (unsigned long)r.examined, (unsigned long)r.candidates,
-                   r.out_of_budget, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), carve.note.c_str(), (unsigned long)carve.length);
     searched = true;
     skipped = r.out_of_budget;
     if (r.carve) {
