@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fragmented files: trawl's carving with bifragment reassembly on and off, and photorec, on one
 # generated image of real files of which about 10 % are split in two (scripts/make-corpus.py).
-# Prints the carve stage's busy seconds and wall seconds for trawl on/off, and per type the
+# Prints the carve stage's busy seconds, the scan's wall seconds and its CPU seconds (user +
+# system: the fairest figure on a shared machine) for trawl on/off, and per type the
 # split files each recovers byte-exact (scripts/score-carving.py), with the wrong reassemblies
 # (outputs marked reassembled that match no original: must be 0).
 #   bench/compare_reassembly.sh [SIZE] [SEED]        default 1G, seed 1
@@ -33,9 +34,13 @@ trawl_run() {
   local best=""
   for ((i = 0; i < repeat; ++i)); do
     rm -rf "${out:?}/$name"
-    "$abs_trawl" scan "$image" -o "$out/$name" --backend cpu --hash none --block-hash none --find none -q "$@"
-    python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timings"]; print(t["stages_busy_s"]["carve"], t["wall_s"])' \
-      "$out/$name/summary.json" >>"$work/$name.times"
+    local cpu
+    cpu=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime)' "$abs_trawl" scan "$image" -o "$out/$name" --backend cpu --hash none --block-hash none --find none -q "$@")
+    python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timings"]; print(t["stages_busy_s"]["carve"], t["wall_s"], sys.argv[2])' \
+      "$out/$name/summary.json" "$cpu" >>"$work/$name.times"
   done
   sort -g "$work/$name.times" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}' >"$work/$name.time"
   python3 scripts/score-carving.py "$image.json" "$out/$name" --tool "trawl $name" --json >"$work/$name.score.json"
@@ -61,10 +66,10 @@ times = {t: [float(x) for x in open(os.path.join(work, t + ".time")).read().spli
 print("image: %s (%.2f GiB, %d files, %d split in two)" % (image, os.path.getsize(image) / 2**30,
       len(json.load(open(image + ".json"))["files"]), s["on"]["fragmented_total"]))
 print()
-print("| trawl | carve stage busy s | scan wall s | contiguous byte-exact | split byte-exact | reassembled | wrong |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| trawl | carve stage busy s | scan wall s | scan CPU s | contiguous byte-exact | split byte-exact | reassembled | wrong |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for t in ("off", "on"):
-    print("| --reassemble %s | %.1f | %.1f | %d / %d | %d / %d | %d | %d |" % (t, times[t][0], times[t][1], s[t]["exact_total"],
+    print("| --reassemble %s | %.1f | %.1f | %.1f | %d / %d | %d / %d | %d | %d |" % (t, times[t][0], times[t][1], times[t][2], s[t]["exact_total"],
           s[t]["contiguous_total"], s[t]["fragmented_exact_total"], s[t]["fragmented_total"], s[t]["reassembled"],
           s[t]["reassembled_wrong"]))
 print()
