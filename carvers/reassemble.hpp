@@ -45,7 +45,7 @@ namespace trawl::carvers {
 struct ReassembleOptions {
   std::uint64_t max_gap = 1 << 20;          // the largest gap between the pieces
   std::uint32_t sector = 512;               // pieces end and start at multiples of this (absolute)
-  std::uint64_t file_budget = 16ull << 20;   // bytes examined per broken file
+  std::uint64_t file_budget = 32ull << 20;   // bytes examined per broken file
 };
 
 struct ReassembleResult {
