@@ -182,6 +182,7 @@ struct ZipMember {
   std::uint64_t header = 0, data = 0, csize = 0, usize = 0;
   std::uint32_t crc = 0;
   unsigned method = 0, flags = 0;
+  bool descriptor = false;  // sizes and CRC in a data descriptor after the data: its end is unknown here
 };
 
 std::optional<ZipMember> zip_member_at(const ByteView& v, std::uint64_t pos) {
@@ -194,9 +195,9 @@ std::optional<ZipMember> zip_member_at(const ByteView& v, std::uint64_t pos) {
   m.csize = v.u32le(pos + 18);
   m.usize = v.u32le(pos + 22);
   const std::uint64_t name_len = v.u16le(pos + 26), extra_len = v.u16le(pos + 28);
-  if (name_len == 0 || name_len > 4096 || (m.flags & 8) || m.csize == 0xFFFFFFFF || m.usize == 0xFFFFFFFF)
-    return std::nullopt;  // data descriptors and ZIP64 sizes: not searched
+  if (name_len == 0 || name_len > 4096 || m.csize == 0xFFFFFFFF || m.usize == 0xFFFFFFFF) return std::nullopt;  // ZIP64: not searched
   m.data = pos + 30 + name_len + extra_len;
+  m.descriptor = (m.flags & 8) != 0;
   return m;
 }
 
@@ -249,6 +250,10 @@ void zip(Search& s) {
     if (!m) break;
     last = m;
     ++count;
+    if (m->descriptor) {
+      member_break = true;  // the chain cannot be followed past it here; the end record may still tell the gap
+      break;
+    }
     pos = m->data + m->csize;
     if (!zip_next_at(v, pos)) {
       member_break = true;
@@ -273,6 +278,13 @@ void zip(Search& s) {
     if (entries < count || end <= m.header || *at <= end) continue;
     const std::uint64_t d = *at - end;
     if (d % s.gap(0) != 0 || d > s.gap(s.gaps() - 1)) continue;
+    if (m.descriptor) {
+      // Where m's data ends is not known: every split point up to the record, walked in full
+      // (the budget bounds it; small archives, such as most documents, fit).
+      for (auto e : s.boundaries(m.header + 1, end))
+        if (s.attempt(e, d)) return;
+      continue;
+    }
     // Splits from inside m up to the record (a split inside the central directory included).
     const std::uint64_t hi = member_break ? std::min(end, q + 30 + 2 * 65535) : end;
     zip_member_splits(s, m, s.boundaries(m.header + 1, hi), d);
@@ -280,7 +292,7 @@ void zip(Search& s) {
   }
   // 2. No usable record (beyond the search, or itself in the gap): the gaps at which a header
   //    follows m's data, one 4-byte check each.
-  if (!member_break || (m.method != 0 && m.method != 8)) return;
+  if (!member_break || m.descriptor || (m.method != 0 && m.method != 8)) return;
   const auto es = s.boundaries(m.data, q);
   if (es.empty()) return;
   for (std::uint64_t i = 0; i < s.gaps(); ++i) {
