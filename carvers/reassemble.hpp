@@ -15,7 +15,8 @@
 //         its end plus the gap; then the member's CRC over the two pieces (stored: crc32_combine;
 //         deflated: inflating, from the split nearest to where inflate failed). A break inside the
 //         central directory: the end-of-central-directory record, found after the break, gives
-//         the gap exactly (its offset and size fields).
+//         the gap exactly (its offset and size fields). A member with a data descriptor (its end
+//         unknown from its header): every split point up to that record, walked in full.
 //   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
 //         and each gap is tried by inflating the second piece from there to the stream's end,
 //         where the trailer's CRC-32 and length must match; sectors that do not look like
