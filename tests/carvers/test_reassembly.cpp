@@ -268,6 +268,30 @@ TEST(Reassembly, OffCarvesOnlyTheContiguousFilesAndTheSameOnes) {
   for (const auto& [type, t] : off.carve_tally) EXPECT_EQ(t.reassembly_tried, 0u);
 }
 
+// Reassemblies read the image at random: what they find does not depend on the chunk geometry or
+// the number of threads.
+TEST(Reassembly, RecordsDoNotDependOnChunkGeometry) {
+  const auto& img = image();
+  MemorySource source(img.bytes);
+  TempDir dir;
+  std::string reference;
+  const std::size_t pages[] = {16 << 20, 65536};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto o = options(dir / ("g" + std::to_string(i)), true);
+    o.page_size = pages[i];
+    o.margin = 4096;
+    o.threads = static_cast<unsigned>(i + 1);
+    scan(source, o);
+    const auto records = read_text(o.output / "carved" / "files.jsonl");
+    if (i == 0) {
+      reference = records;
+      EXPECT_NE(records.find("\"reassembled\":true"), std::string::npos);
+    } else {
+      EXPECT_EQ(records, reference);
+    }
+  }
+}
+
 // A search is bounded by its budget: with a tiny one it gives up, says so, and reports nothing wrong.
 TEST(Reassembly, ABudgetStopsTheSearch) {
   const auto& img = image();
