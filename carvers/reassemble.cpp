@@ -18,9 +18,8 @@ struct OutOfBudget {};
 class Search {
  public:
   Search(const CarverSpec& spec, const ByteView& view, const ReassembleOptions& o, std::atomic<std::int64_t>* global)
-      : spec_(spec), v(view), o_(o), global_(global) {}
+      : v(view), spec_(spec), o_(o), global_(global) {}
 
-  const CarverSpec& spec_;
   const ByteView& v;  // the contiguous view from the file's first byte: image bytes at start + pos
   ReassembleResult result;
 
@@ -32,12 +31,20 @@ class Search {
       throw OutOfBudget{};
   }
 
-  // View positions e in [lo, hi] at absolute sector boundaries, 0 < e, ascending.
-  std::vector<std::uint64_t> boundaries(std::uint64_t lo, std::uint64_t hi) const {
+  // View positions e in [lo, hi] at absolute sector boundaries, 0 < e, ascending; at most 65536
+  // of them (32 MiB at 512-byte sectors, as far as a file's budget reaches): the first ones, or
+  // with `last` the last ones.
+  std::vector<std::uint64_t> boundaries(std::uint64_t lo, std::uint64_t hi, bool last = false) const {
     std::vector<std::uint64_t> out;
-    const std::uint64_t s = o_.sector, start = v.start();
+    const std::uint64_t s = o_.sector, start = v.start(), cap = 65536;
     lo = std::max<std::uint64_t>(lo, 1);
     if (hi < lo) return out;
+    if ((hi - lo) / s >= cap) {
+      if (last)
+        lo = hi - (cap - 1) * s;
+      else
+        hi = lo + (cap - 1) * s;
+    }
     std::uint64_t e = ((start + lo + s - 1) / s) * s - start;
     for (; e <= hi && e < v.size(); e += s) out.push_back(e);
     return out;
@@ -95,7 +102,6 @@ class Search {
           es[i] == a ? suffixes[i] : static_cast<std::uint32_t>(crc32_combine(prefix[i], suffixes[i], static_cast<z_off_t>(b - es[i])));
       if (whole == target) out.push_back(es[i]);
     }
-    (void)a;
     return out;
   }
 
@@ -114,6 +120,7 @@ class Search {
   }
 
  private:
+  const CarverSpec& spec_;
   const ReassembleOptions& o_;
   std::atomic<std::int64_t>* global_;
 };
@@ -382,7 +389,7 @@ void gzip(Search& s, std::uint64_t broken_at) {
   const ByteView& v = s.v;
   const std::uint64_t data = gzip_data_start(v);
   if (data == 0 || broken_at <= data) return;
-  const auto all = s.boundaries(data + 1, broken_at);
+  const auto all = s.boundaries(data + 1, broken_at, /*last=*/true);
   if (all.empty()) return;
   Density density(s);
   std::vector<std::uint64_t> order = split_order(s, density, all);
