@@ -148,6 +148,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::vector<std::string> images;
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
   std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
+  std::string reassemble = "on", max_gap = "1M";
   std::string find = "all", regions, decode_max = "16M";
   std::string block_step = "0";
   bool no_decode = false, no_builtin_rules = false;
@@ -183,6 +184,8 @@ int run_scan(const std::vector<std::string>& args) {
       ("carve-mode", po::value(&carve_mode), "validated (only files whose structure checks out) or headers (foremost-like)")
       ("max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")
       ("carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")
+      ("reassemble", po::value(&reassemble), "on or off: carve PNG, ZIP and GZIP files split in two pieces (default on)")
+      ("max-gap", po::value(&max_gap), "largest gap between the two pieces of a split file (default 1M)")
       ("find", po::value(&find), "identifiers to search for: all, none, or a list of phone,email,url,adid,iban,card "
                                  "(types of --rules files too; default all)")
       ("rules", po::value(&options.identifiers.rule_files)->composing(), "a rule pack to search for as well (repeatable; format: rules/README.md)")
@@ -231,6 +234,9 @@ int run_scan(const std::vector<std::string>& args) {
   options.carve.types = list_option(carve);
   options.carve.mode = carve_mode;
   options.carve.max_size = trawl::detail::parse_size(max_carve_size, "--max-carve-size");
+  if (reassemble != "on" && reassemble != "off") throw Error(ExitCode::usage, "--reassemble must be on or off");
+  options.carve.reassemble = reassemble == "on";
+  options.carve.max_gap = trawl::detail::parse_size(max_gap, "--max-gap");
   options.identifiers.enabled = find != "none";
   if (find != "all" && find != "none") options.identifiers.types = list_option(find);
   options.identifiers.builtin_rules = !no_builtin_rules;

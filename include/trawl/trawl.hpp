@@ -104,6 +104,11 @@ struct CarveOptions {
   std::string mode = "validated";
   std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
   std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
+  // Bifragment gap carving: a PNG, ZIP or GZIP whose structure breaks partway is searched for a
+  // second piece within max_gap bytes after the break (sector-aligned), and carved from its two
+  // pieces when the whole file then validates (docs/carving.md).
+  bool reassemble = true;
+  std::uint64_t max_gap = 1 << 20;
 };
 
 // Identifier search: phone numbers, e-mail addresses, URLs, ad identifiers, IBANs, cards.
@@ -183,6 +188,10 @@ struct CarvedFile {
     std::string name;   // the file's name in the set
   };
   std::optional<Known> known;
+  // The file's pieces in the image, in file order, when it was reassembled from fragments
+  // (then `offset` is the first piece's and `length` the sum); empty for a contiguous file.
+  std::vector<ByteRange> runs;
+  bool reassembled = false;
 };
 
 // Per carver: what its signatures led to.
@@ -192,6 +201,9 @@ struct CarveTally {
   std::uint64_t valid = 0, truncated = 0, corrupt = 0;  // verdicts of the candidates that had a header
   std::uint64_t nested = 0;     // carved files inside another carved file
   std::uint64_t bytes = 0;      // carved bytes
+  std::uint64_t reassembled = 0;         // valid files carved from two pieces
+  std::uint64_t reassembly_tried = 0;    // broken files searched for a second piece
+  std::uint64_t reassembly_skipped = 0;  // searches stopped by the work budget
 };
 
 struct IdentifierSummary {
