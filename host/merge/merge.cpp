@@ -193,20 +193,6 @@ void write_lines(const fs::path& path, const std::string& head, const std::vecto
 
 // --- carving ---------------------------------------------------------------------------------
 
-CarvedFile carved_from_record(const json& j) {
-  CarvedFile f;
-  f.offset = j.value("offset", 0ull);
-  f.length = j.value("length", 0ull);
-  f.type = j.value("type", "");
-  f.subtype = j.value("subtype", "");
-  f.verdict = j.value("verdict", "");
-  f.note = j.value("note", "");
-  f.file = j.value("file", "");
-  f.md5 = j.value("md5", "");
-  f.sha256 = j.value("sha256", "");
-  return f;
-}
-
 }  // namespace
 
 MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& output, bool force, const fs::path& hashes) {
@@ -229,6 +215,9 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
     if (p.summary["options"] != first["options"]) bad_part(p, "was scanned with other options");
     if (p.summary["carving"].value("types", json::array()) != first["carving"].value("types", json::array()))
       bad_part(p, "was carved for other formats");
+    if (p.summary.contains("known") && p.summary["known"].value("block_matching", false))
+      bad_part(p, "matched known blocks: merge cannot join known-block reports yet (scan the ranges without "
+                  "--known-blocks and match the whole image, or read each part's known/ folder)");
     if (p.offset != covered)
       bad_part(p, "starts at " + std::to_string(p.offset) + " but the parts before it end at " + std::to_string(covered));
     covered = p.offset + p.length;
@@ -316,24 +305,20 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
         sum.truncated += t.value("truncated", 0ull);
         sum.corrupt += t.value("corrupt", 0ull);
         sum.bytes += t.value("bytes", 0ull);
+        sum.reassembled += t.value("reassembled", 0ull);
+        sum.reassembly_tried += t.value("reassembly_tried", 0ull);
+        sum.reassembly_skipped += t.value("reassembly_skipped", 0ull);
       }
     }
     ScanReport whole;
     whole.image = first["image"].value("path", "");
     whole.image_size = image_size;
-    std::vector<const json*> open;
-    for (auto& j : records) {
-      CarvedFile f = carved_from_record(j);
-      while (!open.empty() && (*open.back())["offset"].get<std::uint64_t>() + (*open.back())["length"].get<std::uint64_t>() <= f.offset)
-        open.pop_back();
-      if (!open.empty()) {
-        f.parent = (*open.back())["offset"].get<std::uint64_t>();
-        ++tally[f.type].nested;
-      }
-      j["parent"] = f.parent ? json(*f.parent) : json(nullptr);
-      open.push_back(&j);
-      whole.carved.push_back(std::move(f));
-    }
+    for (const auto& j : records) whole.carved.push_back(carved_file_from_record(j));
+    assign_parents(whole.carved, tally);
+    // The records as the whole run writes them: every field as the part wrote it, the parent
+    // derived again over all parts.
+    for (std::size_t i = 0; i < records.size(); ++i)
+      records[i]["parent"] = whole.carved[i].parent ? json(*whole.carved[i].parent) : json(nullptr);
     whole.carve_tally = tally;
     ScanOptions options;
     const json& carving = first["carving"];
@@ -348,6 +333,19 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
     write_file_atomically(output / "carved" / "report.xml", carve_dfxml(whole, options, first.value("started_utc", "")));
     summary["carving"] = carving_json(whole, options);
     report.carved = records.size();
+  }
+
+  // Carved files matched against hash sets: the counts add up, the alerts join in offset order.
+  if (first.contains("known") && first["known"].contains("carved")) {
+    json carved = json::object();
+    std::vector<std::string> alerts;
+    for (const auto& p : parts) {
+      for (const auto& [key, n] : p.summary["known"]["carved"].items()) carved[key] = carved.value(key, 0ull) + n.get<std::uint64_t>();
+      for (auto& line : read_lines(p.folder / "known" / "alerts.jsonl")) alerts.push_back(std::move(line));
+    }
+    summary["known"]["carved"] = carved;
+    fs::create_directories(output / "known");
+    write_lines(output / "known" / "alerts.jsonl", "", alerts);
   }
 
   // The summary: the whole image, no image hashes, what each part read.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "host/hashing/evp.hpp"
+#include "host/sinks/carve_report.hpp"
 #include "host/util/text.hpp"
 #include "host/util/unique_fd.hpp"
 
@@ -320,18 +321,7 @@ std::vector<CarvedFile> CarveStage::finish(std::map<std::string, CarveTally>& ta
   std::sort(files_.begin(), files_.end(), [](const CarvedFile& a, const CarvedFile& b) {
     return std::tie(a.offset, a.type) < std::tie(b.offset, b.type);
   });
-  // Parents: the innermost earlier file whose bytes contain this one's first byte (for a
-  // reassembled file, its first piece: what lies in the gap is not inside it).
-  auto end_of = [](const CarvedFile* f) { return f->offset + (f->runs.empty() ? f->length : f->runs.front().length); };
-  std::vector<const CarvedFile*> open;
-  for (auto& f : files_) {
-    while (!open.empty() && end_of(open.back()) <= f.offset) open.pop_back();
-    if (!open.empty()) {
-      f.parent = open.back()->offset;
-      ++tally_[f.type].nested;
-    }
-    open.push_back(&f);
-  }
+  assign_parents(files_, tally_);
   tally = tally_;
   return std::move(files_);
 }

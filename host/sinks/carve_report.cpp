@@ -75,6 +75,40 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
   return x;
 }
 
+void assign_parents(std::vector<CarvedFile>& files, std::map<std::string, CarveTally>& tally) {
+  auto end_of = [](const CarvedFile* f) { return f->offset + (f->runs.empty() ? f->length : f->runs.front().length); };
+  std::vector<const CarvedFile*> open;
+  for (auto& f : files) {
+    f.parent.reset();
+    while (!open.empty() && end_of(open.back()) <= f.offset) open.pop_back();
+    if (!open.empty()) {
+      f.parent = open.back()->offset;
+      ++tally[f.type].nested;
+    }
+    open.push_back(&f);
+  }
+}
+
+CarvedFile carved_file_from_record(const nlohmann::json& j) {
+  CarvedFile f;
+  f.offset = j.value("offset", 0ull);
+  f.length = j.value("length", 0ull);
+  f.type = j.value("type", "");
+  f.subtype = j.value("subtype", "");
+  f.verdict = j.value("verdict", "");
+  f.note = j.value("note", "");
+  f.file = j.value("file", "");
+  f.md5 = j.value("md5", "");
+  f.sha256 = j.value("sha256", "");
+  if (j.contains("parent") && j["parent"].is_number_unsigned()) f.parent = j["parent"].get<std::uint64_t>();
+  f.reassembled = j.value("reassembled", false);
+  if (j.contains("byte_runs"))
+    for (const auto& run : j["byte_runs"]) f.runs.push_back({run.value("offset", 0ull), run.value("length", 0ull)});
+  if (j.contains("known") && j["known"].is_object())
+    f.known = CarvedFile::Known{j["known"].value("set", ""), j["known"].value("label", ""), j["known"].value("name", "")};
+  return f;
+}
+
 nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f) {
   nlohmann::json j{{"record", "carved_file"}, {"image", image},   {"offset", f.offset},   {"length", f.length},
                    {"type", f.type},          {"subtype", f.subtype}, {"verdict", f.verdict}, {"file", f.file},
