@@ -27,3 +27,5 @@ trawl_import_library(trawl_hyperscan hs.h hs SUFFIX hs)
 trawl_import_library(trawl_phonenumber phonenumbers/phonenumberutil.h phonenumber)
 # libdeflate (whole-buffer inflate, about twice zlib's speed) for the carvers' deflate walks.
 trawl_import_library(trawl_libdeflate libdeflate.h deflate)
+# The Sleuth Kit (libtsk-dev): volume systems, file systems, block maps.
+trawl_import_library(trawl_tsk tsk/libtsk.h tsk)

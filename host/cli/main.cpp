@@ -115,6 +115,10 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
     if (r.identifiers.decoded_streams) std::printf(" (%llu compressed streams searched)", static_cast<unsigned long long>(r.identifiers.decoded_streams));
     std::printf("\n");
   }
+  for (const auto& fs : r.filesystems)
+    std::printf("fs        %s at offset %llu (%s, %llu files)\n", fs.type.c_str(), static_cast<unsigned long long>(fs.partition_offset),
+                fs.volume_system == "none" ? "no partition table" : fs.volume_system.c_str(), static_cast<unsigned long long>(fs.files));
+  if (r.files_hashed) std::printf("files     %llu hashed (files/report.xml)\n", static_cast<unsigned long long>(r.files_hashed));
   if (r.identifiers.watchlist_hits)
     std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
   if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
@@ -127,7 +131,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
   std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
   std::string find = "all", regions, decode_max = "16M";
-  bool no_decode = false, no_builtin_rules = false;
+  bool no_decode = false, no_builtin_rules = false, no_file_hashes = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
   std::string backend = env_backend && *env_backend ? env_backend : "auto";
@@ -166,7 +170,12 @@ int run_scan(const std::vector<std::string>& args) {
       ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
       ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
       ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
-                                                               "(the same kernel on the CPU, to check it) or off");
+                                                               "(the same kernel on the CPU, to check it) or off")
+      ("fs", po::value(&options.filesystem.mode), "file-system context through The Sleuth Kit: auto (map the partitions "
+                                                  "and file systems found, attribute findings to files) or off (default auto)")
+      ("no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")
+      ("carve-unallocated-only", po::bool_switch(&options.carve.unallocated_only),
+       "carve only from bytes that no allocated file holds (needs --fs auto)");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -198,6 +207,7 @@ int run_scan(const std::vector<std::string>& args) {
   options.identifiers.regions = list_option(regions);
   options.identifiers.decode = !no_decode;
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
+  options.filesystem.hash_files = !no_file_hashes;
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")

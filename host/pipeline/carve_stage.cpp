@@ -158,6 +158,7 @@ void CarveStage::consume(const Chunk& chunk) {
   const auto resident = chunk.with_lookbehind();
   std::vector<SignatureHit> ordered;
   for (const auto& hit : hits) {
+    if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
     if (carvers_.at(hit.format)->ordered)
       ordered.push_back(hit);
     else
@@ -293,6 +294,7 @@ std::vector<CarvedFile> CarveStage::finish(std::map<std::string, CarveTally>& ta
       ++tally_[f.type].nested;
     }
     open.push_back(&f);
+    if (file_map_) f.fs = file_map_->lookup(f.offset);
   }
   tally = tally_;
   return std::move(files_);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/filesystem/file_report.hpp"
+
 namespace trawl::detail {
 namespace {
 
@@ -57,6 +59,12 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
     if (f.parent) x += " parent_img_offset=\"" + std::to_string(*f.parent) + "\"";
     if (!f.note.empty()) x += " note=\"" + xml_escape(f.note) + "\"";
     x += "/>\n";
+    if (f.fs) {
+      x += "    <trawl:fs path=\"" + xml_escape(f.fs->path) + "\" inode=\"" + std::to_string(f.fs->inode) + "\" state=\"" +
+           xml_escape(f.fs->state) + "\"";
+      if (f.fs->offset) x += " offset=\"" + std::to_string(*f.fs->offset) + "\"";
+      x += "/>\n";
+    }
     x += "  </fileobject>\n";
   }
   x += "</dfxml>\n";
@@ -69,6 +77,7 @@ nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f)
                    {"md5", f.md5},            {"sha256", f.sha256}};
   j["parent"] = f.parent ? nlohmann::json(*f.parent) : nlohmann::json(nullptr);
   if (!f.note.empty()) j["note"] = f.note;
+  if (f.fs) j["fs"] = file_context_json(*f.fs);
   return j;
 }
 

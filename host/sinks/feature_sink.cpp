@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "host/filesystem/file_report.hpp"
 #include "host/util/text.hpp"
 
 namespace trawl::detail {
@@ -94,6 +95,8 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
     if (!f.validation.region.empty()) record["region"] = f.validation.region;
     if (!f.validation.number_type.empty()) record["number_type"] = f.validation.number_type;
     if (!f.validation.also_valid_in.empty()) record["also_valid_in"] = f.validation.also_valid_in;
+    if (file_map_)
+      if (auto context = file_map_->lookup(f.image_offset)) record["fs"] = file_context_json(*context);
     emit_(record);
     if (hit)
       emit_(nlohmann::json{{"record", "alert"}, {"watchlist", watchlist_.path()}, {"entry", hit->value}, {"label", hit->label},

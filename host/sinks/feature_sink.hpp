@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "host/filesystem/file_system_map.hpp"
 #include "host/scanners/identifier_scanner.hpp"
 #include "host/scanners/watchlist.hpp"
 #include "trawl/trawl.hpp"
@@ -39,6 +40,8 @@ class FeatureSink {
   // After the last chunk: histograms and the summary.
   void finish();
   IdentifierSummary summary() const { return summary_; }
+  // Records get the file (and its state) each feature lies in. Set before the first submit().
+  void attribute_files(const FileSystemMap* map) { file_map_ = map; }
   nlohmann::json summary_json() const;
 
  private:
@@ -59,6 +62,7 @@ class FeatureSink {
   std::map<std::string, std::map<std::string, std::uint64_t>> histograms_;  // type -> normalised -> count
   std::ofstream alerts_;
   IdentifierSummary summary_;
+  const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
 };
 
 }  // namespace trawl::detail

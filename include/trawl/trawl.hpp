@@ -88,6 +88,36 @@ struct CarveOptions {
   std::string mode = "validated";
   std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
   std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
+  // Skip signature hits that start inside an allocated file of a file system (they are files
+  // already); needs file-system mapping (FileSystemOptions::mode "auto").
+  bool unallocated_only = false;
+};
+
+// File-system awareness through The Sleuth Kit (libtsk): partitions and file systems are found
+// before the pass, every finding is attributed to the file it lies in, and files are hashed.
+// Needs a random-access source; an image without a file system scans as raw.
+struct FileSystemOptions {
+  std::string mode = "auto";  // "auto": map what TSK recognises; "off": treat the image as raw
+  bool hash_files = true;     // MD5/SHA-256 of allocated and recoverable deleted files (files/)
+};
+
+// Where a finding lies in a file system (the "fs" object of JSON records).
+struct FileContext {
+  std::string path;                     // "/dir/file"; empty in unallocated space
+  std::uint64_t inode = 0;              // inode / MFT entry / FAT directory-entry address; 0 in unallocated space
+  std::string state;                    // "allocated", "deleted" or "unallocated"
+  std::optional<std::uint64_t> offset;  // byte offset inside the file; absent in unallocated space
+};
+
+// A file system found on the image.
+struct FileSystemInfo {
+  std::uint64_t partition_offset = 0;  // image offset of its first byte
+  std::uint64_t length = 0;            // bytes
+  std::string volume_system;           // "dos", "gpt", ... or "none" (file system at the image start)
+  std::string type;                    // "ext4", "fat32", "ntfs", ... (TSK's names)
+  std::uint32_t block_size = 0;
+  std::string label;                   // volume label, when the file system has one
+  std::uint64_t files = 0;             // files and directories named in it (allocated and deleted)
 };
 
 // Identifier search: phone numbers, e-mail addresses, URLs, ad identifiers, IBANs, cards.
@@ -125,6 +155,7 @@ struct ScanOptions {
   std::filesystem::path output;
   bool force = false;  // allow an output folder that is not empty
   CarveOptions carve;
+  FileSystemOptions filesystem;
 };
 
 struct ImageDigest {
@@ -149,6 +180,7 @@ struct CarvedFile {
   std::string file;          // path relative to the output folder; empty when nothing was written
   std::string md5, sha256;   // of the carved bytes (lowercase hex)
   std::optional<std::uint64_t> parent;  // offset of the carved file this one lies inside
+  std::optional<FileContext> fs;        // the file system file its first byte lies in (none: no file system there)
 };
 
 // Per carver: what its signatures led to.
@@ -183,6 +215,9 @@ struct ScanReport {
   std::vector<CarvedFile> carved;                // in offset order
   std::map<std::string, CarveTally> carve_tally;  // by carver type
   std::string carve_notice;                       // why carving did not run, or empty
+  std::vector<FileSystemInfo> filesystems;        // found before the pass, in offset order
+  std::string filesystem_notice;                  // why file-system mapping did not run, or empty
+  std::uint64_t files_hashed = 0;                 // files in files/report.xml
   double wall_seconds = 0;
   bool interrupted = false;
   ExitCode exit_code() const noexcept;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# What file-system mapping costs: `trawl scan` of one ext4 image full of small files, with the
+# mapping on (--fs auto: The Sleuth Kit walks the file system before the pass, every finding
+# gets its file, files are hashed from the pass's chunks) and off (--fs off), the other options
+# the same (CPU backend, the default hashes, identifier search and carving). Prints the medians
+# and the ratio; also the mapping alone (--fs auto --no-file-hashes).
+#   bench/compare_fs.sh [SIZE_MIB] [FILES]       default 1100 MiB image, 60000 files
+# WORK (default /tmp/trawl-fs-bench) keeps the image between runs; outputs go to OUT (default
+# /dev/shm/trawl-fs-bench). The image is read once before the runs (page cache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1100}
+count=${2:-60000}
+work=${WORK:-/tmp/trawl-fs-bench}
+out=${OUT:-/dev/shm/trawl-fs-bench}
+[[ -d /dev/shm ]] || out=${OUT:-$work/out}
+scripts/setup.sh
+trawl=${TRAWL:-build/host/trawl}
+[[ -x $trawl ]] || scripts/build.sh >/dev/null
+repeat=${REPEAT:-3}
+mkdir -p "$work" "$out"
+image="$work/ext4-$size_mib-$count.img"
+if [[ ! -f $image ]]; then
+  tree="$work/tree"
+  rm -rf "$tree"
+  # Small files (1 to 32 KiB of text, an e-mail address or phone number in some), 100 per folder,
+  # filling about 90% of the file system.
+  python3 - "$tree" "$count" "$((size_mib * 9 / 10))" <<'PY'
+import os, random, sys
+root, count, budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20
+rng = random.Random(1)
+words = [''.join(rng.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(rng.randint(2, 9))) for _ in range(5000)]
+mean = budget // count
+for i in range(count):
+    d = os.path.join(root, f"d{i // 100:04d}")
+    if i % 100 == 0:
+        os.makedirs(d, exist_ok=True)
+    size = rng.randint(mean // 8, mean * 15 // 8)
+    text = []
+    n = 0
+    while n < size:
+        w = rng.choice(words)
+        text.append(w)
+        n += len(w) + 1
+        if rng.random() < 0.001:
+            s = f"user{rng.randint(0, 99999)}@example-{rng.randint(0, 99)}.org" if rng.random() < 0.5 else f"+41 44 {rng.randint(200, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            text.append(s)
+            n += len(s) + 1
+    with open(os.path.join(d, f"f{i:06d}.txt"), "w") as f:
+        f.write(' '.join(text)[:size])
+PY
+  truncate -s "${size_mib}M" "$image"
+  mkfs.ext4 -q -F -d "$tree" "$image"
+  rm -rf "$tree"
+fi
+cat "$image" >/dev/null
+
+# run NAME OPTIONS...: median wall seconds of $repeat runs into $work/NAME.time
+run() {
+  local name=$1
+  shift
+  local times=()
+  for ((i = 0; i < repeat; ++i)); do
+    rm -rf "${out:?}/$name"
+    local start end
+    start=$(date +%s.%N)
+    "$trawl" scan "$image" -o "$out/$name" --backend cpu -q "$@" || echo "compare_fs: $name exited with $?" >&2
+    end=$(date +%s.%N)
+    times+=("$(echo "$end - $start" | bc)")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$name.time"
+  echo "compare_fs: $name ${times[*]} s (median $(cat "$work/$name.time"))" >&2
+}
+
+# Interleaved, so that a change in machine load hits both sides alike.
+run off --fs off
+run auto --fs auto
+run map-only --fs auto --no-file-hashes
+off=$(cat "$work/off.time")
+auto=$(cat "$work/auto.time")
+map=$(cat "$work/map-only.time")
+files=$(python3 -c "import json;print(json.load(open('$out/auto/summary.json'))['filesystems'][0]['files'])")
+hashed=$(python3 -c "import json;print(json.load(open('$out/auto/summary.json'))['filesystem']['files_hashed'])")
+mapping=$(python3 -c "import json;print(round(json.load(open('$out/auto/summary.json'))['timings']['stages_busy_s'].get('filesystem', 0), 2))")
+echo "image      $image ($(du -h --apparent-size "$image" | cut -f1), $files names, $hashed files hashed)"
+echo "fs off     ${off} s"
+echo "fs auto    ${auto} s   ratio $(echo "scale=3; $auto / $off" | bc)   (TSK walk before the pass: ${mapping} s)"
+echo "map only   ${map} s   ratio $(echo "scale=3; $map / $off" | bc)   (--no-file-hashes)"

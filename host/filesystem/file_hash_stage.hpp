@@ -1,0 +1,54 @@
+// File-level hashing (MD5, SHA-256) of the regular files of the mapped file systems, allocated
+// and deleted ones whose blocks TSK still knows, so that whole-file hash sets (NSRL) apply.
+//
+// Most files are hashed from the pass's own chunks, without reading anything twice: a file
+// whose content is its extents in image order (FileSystemMap's `streamable`) is fed piece by
+// piece as the chunks go by, in image order (one worker). The others (resident NTFS data,
+// compressed files, fragments stored out of order) are read through TSK after the pass
+// (tsk_fs_file_read), as icat would read them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/filesystem/file_system_map.hpp"
+#include "host/hashing/evp.hpp"
+#include "host/pipeline/stage.hpp"
+
+namespace trawl::detail {
+
+struct HashedFile {
+  std::uint32_t file = 0;  // index into FileSystemMap::files()
+  std::string md5, sha256;
+  bool read_through_tsk = false;  // not streamable: read after the pass
+  bool complete = true;           // false: TSK could not read all of it (the digests cover what it read)
+};
+
+class FileHashStage final : public ChunkStage {
+ public:
+  explicit FileHashStage(const FileSystemMap& map);
+  ~FileHashStage() override;
+  std::string name() const override { return "file-hash"; }
+  unsigned workers() const override { return 1; }  // chunks in image order
+  void consume(const Chunk& chunk) override;
+  // After a complete pass: hashes the files TSK must read, and returns all, in file-table order.
+  std::vector<HashedFile> finish();
+
+ private:
+  struct Open;  // a file being hashed: its two digest contexts and how many bytes were fed
+  Open& open(std::uint32_t file);
+  void feed(std::uint32_t file, std::uint64_t file_offset, std::span<const std::byte> bytes);
+  void close(std::uint32_t file);
+
+  const FileSystemMap& map_;
+  std::vector<FileExtent> extents_;   // of streamable regular files, sorted by image offset
+  std::size_t next_ = 0;              // first extent not yet started
+  std::vector<std::size_t> active_;   // extents started and not finished (indexes into extents_)
+  std::vector<std::uint32_t> extents_left_;  // per file: extents not yet finished
+  std::vector<std::unique_ptr<Open>> open_;  // per file; null unless being hashed
+  std::vector<HashedFile> done_;
+};
+
+}  // namespace trawl::detail
