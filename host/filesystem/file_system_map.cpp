@@ -151,11 +151,10 @@ struct WalkState {
   std::uint64_t names = 0;
 };
 
-// The file's content as extents (file order), from its default attribute's run list.
-void load_extents(TSK_FS_FILE* file, TSK_FS_INFO* fs, MappedFile& out) {
-  const TSK_FS_ATTR* attr = tsk_fs_file_attr_get(file);
+// The content of one attribute (the file's default data, or an NTFS named stream) as extents in
+// file order, from its run list.
+void load_extents(const TSK_FS_ATTR* attr, TSK_FS_INFO* fs, MappedFile& out) {
   if (!attr) {
-    tsk_error_reset();
     out.streamable = out.size == 0;
     return;
   }
@@ -218,11 +217,38 @@ TSK_WALK_RET_ENUM on_name(TSK_FS_FILE* file, const char* parent, void* ptr) {
   f.regular = file->meta->type == TSK_FS_META_TYPE_REG;
   f.fs = st.fs_index;
   f.size = file->meta->size > 0 ? static_cast<std::uint64_t>(file->meta->size) : 0;
-  load_extents(file, st.fs, f);
-  const auto index = static_cast<std::uint32_t>(st.files->size());
-  for (auto& e : f.extents) e.file = index;
-  st.by_inode.emplace(inode, index);
+  const TSK_FS_ATTR* data = tsk_fs_file_attr_get(file);
+  if (!data) tsk_error_reset();
+  // NTFS named streams (alternate data streams) are files of their own here: "path:stream".
+  std::vector<MappedFile> streams;
+  const int attributes = TSK_FS_TYPE_ISNTFS(st.fs->ftype) ? tsk_fs_file_attr_getsize(file) : 0;
+  for (int i = 0; i < attributes; ++i) {
+    const TSK_FS_ATTR* attr = tsk_fs_file_attr_get_idx(file, i);
+    if (!attr || attr == data || attr->type != TSK_FS_ATTR_TYPE_NTFS_DATA || !attr->name || !attr->name[0]) continue;
+    MappedFile s;
+    s.path = f.path + ":" + valid_utf8(attr->name);
+    s.inode = f.inode;
+    s.allocated = f.allocated;
+    s.regular = f.regular;
+    s.fs = f.fs;
+    s.size = attr->size > 0 ? static_cast<std::uint64_t>(attr->size) : 0;
+    s.attribute = {attr->type, attr->id};
+    load_extents(attr, st.fs, s);
+    streams.push_back(std::move(s));
+  }
+  tsk_error_reset();
+  // A file whose only data is a named stream ($Secure:$SDS) is known by that stream's name, as fls names it.
+  if (data && TSK_FS_TYPE_ISNTFS(st.fs->ftype) && data->name && data->name[0]) {
+    f.path += ":" + valid_utf8(data->name);
+    f.size = data->size > 0 ? static_cast<std::uint64_t>(data->size) : 0;
+    f.attribute = {data->type, data->id};
+  }
+  load_extents(data, st.fs, f);
+  st.by_inode.emplace(inode, static_cast<std::uint32_t>(st.files->size()));
   st.files->push_back(std::move(f));
+  for (auto& s : streams) st.files->push_back(std::move(s));
+  for (std::size_t i = st.files->size() - 1 - streams.size(); i < st.files->size(); ++i)
+    for (auto& e : (*st.files)[i].extents) e.file = static_cast<std::uint32_t>(i);
   return TSK_WALK_CONT;
 }
 
@@ -317,7 +343,10 @@ bool FileSystemMap::read_file(std::uint32_t index, const std::function<void(std:
   bool ok = true;
   for (std::uint64_t done = 0; done < f.size;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), f.size - done));
-    const ssize_t got = tsk_fs_file_read(file, static_cast<TSK_OFF_T>(done), buffer.data(), want, TSK_FS_FILE_READ_FLAG_NONE);
+    const ssize_t got = f.attribute
+        ? tsk_fs_file_read_type(file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(f.attribute->first), f.attribute->second,
+                                static_cast<TSK_OFF_T>(done), buffer.data(), want, TSK_FS_FILE_READ_FLAG_NONE)
+        : tsk_fs_file_read(file, static_cast<TSK_OFF_T>(done), buffer.data(), want, TSK_FS_FILE_READ_FLAG_NONE);
     if (got <= 0) {
       tsk_error_reset();
       ok = false;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "trawl/trawl.hpp"
@@ -41,6 +42,8 @@ struct MappedFile {
   bool regular = false;      // a regular file: hashed; directories and others are only mapped
   std::uint32_t fs = 0;      // index into FileSystemMap::filesystems()
   std::uint64_t size = 0;    // bytes
+  // An NTFS named stream: its attribute (type, id); none for the file's default data.
+  std::optional<std::pair<std::uint32_t, std::uint16_t>> attribute;
   // Its content is exactly its extents in file order, holes (sparse runs) read as zeros, and the
   // image offsets grow with the file offsets: it can be hashed from the pass's chunks in order.
   // Otherwise (resident, compressed, out-of-order fragments) it is read through TSK.
