@@ -55,27 +55,30 @@ PY
 fi
 cat "$image" >/dev/null
 
-# run NAME OPTIONS...: median wall seconds of $repeat runs into $work/NAME.time
-run() {
+# once NAME OPTIONS...: one timed run, its wall seconds appended to $work/NAME.times
+once() {
   local name=$1
   shift
-  local times=()
-  for ((i = 0; i < repeat; ++i)); do
-    rm -rf "${out:?}/$name"
-    local start end
-    start=$(date +%s.%N)
-    "$trawl" scan "$image" -o "$out/$name" --backend cpu -q "$@" || echo "compare_fs: $name exited with $?" >&2
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | bc)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$name.time"
-  echo "compare_fs: $name ${times[*]} s (median $(cat "$work/$name.time"))" >&2
+  rm -rf "${out:?}/$name"
+  local start end
+  start=$(date +%s.%N)
+  "$trawl" scan "$image" -o "$out/$name" --backend cpu -q "$@" || echo "compare_fs: $name exited with $?" >&2
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc >>"$work/$name.times"
 }
+median() { sort -g "$work/$1.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$1.time"; }
 
-# Interleaved, so that a change in machine load hits both sides alike.
-run off --fs off
-run auto --fs auto
-run map-only --fs auto --no-file-hashes
+# Interleaved, so that a change in machine load hits every variant alike.
+rm -f "$work"/*.times
+for ((i = 0; i < repeat; ++i)); do
+  once off --fs off
+  once auto --fs auto
+  once map-only --fs auto --no-file-hashes
+done
+for name in off auto map-only; do
+  median "$name"
+  echo "compare_fs: $name $(tr '\n' ' ' <"$work/$name.times")s (median $(cat "$work/$name.time"))" >&2
+done
 off=$(cat "$work/off.time")
 auto=$(cat "$work/auto.time")
 map=$(cat "$work/map-only.time")

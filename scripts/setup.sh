@@ -12,6 +12,7 @@ packages=(
   libphonenumber-dev zlib1g-dev libsqlite3-dev
   libdeflate-dev clang libclang-rt-14-dev
   forensics-samples-files netpbm webp p7zip-full
+  libtsk-dev sleuthkit e2fsprogs dosfstools mtools fdisk xz-utils forensics-samples-ntfs
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).

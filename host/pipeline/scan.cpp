@@ -161,6 +161,8 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
       notify(observer, log, report.filesystem_notice);
     }
   }
+  if (options.carve.unallocated_only && !file_map && !options.carve.types.empty())
+    notify(observer, log, "--carve-unallocated-only: no file system mapped, so every signature hit is carved");
   std::unique_ptr<FileHashStage> file_hash_stage;
   if (file_map && options.filesystem.hash_files) file_hash_stage = std::make_unique<FileHashStage>(*file_map);
 
