@@ -4,13 +4,14 @@
 # gets its file, files are hashed from the pass's chunks) and off (--fs off), the other options
 # the same (CPU backend, the default hashes, identifier search and carving). Prints the medians
 # and the ratio; also the mapping alone (--fs auto --no-file-hashes).
-#   bench/compare_fs.sh [SIZE_MIB] [FILES]       default 1100 MiB image, 60000 files
+#   bench/compare_fs.sh [SIZE_MIB] [FILES] [DATA_MIB]   default: 1400 MiB image, 60000 files, 990 MiB of text
 # WORK (default /tmp/trawl-fs-bench) keeps the image between runs; outputs go to OUT (default
 # /dev/shm/trawl-fs-bench). The image is read once before the runs (page cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-size_mib=${1:-1100}
+size_mib=${1:-1400}
 count=${2:-60000}
+data_mib=${3:-990}
 work=${WORK:-/tmp/trawl-fs-bench}
 out=${OUT:-/dev/shm/trawl-fs-bench}
 [[ -d /dev/shm ]] || out=${OUT:-$work/out}
@@ -19,13 +20,12 @@ trawl=${TRAWL:-build/host/trawl}
 [[ -x $trawl ]] || scripts/build.sh >/dev/null
 repeat=${REPEAT:-3}
 mkdir -p "$work" "$out"
-image="$work/ext4-$size_mib-$count.img"
+image="$work/ext4-$size_mib-$count-$data_mib.img"
 if [[ ! -f $image ]]; then
-  tree="$work/tree"
-  rm -rf "$tree"
-  # Small files (1 to 32 KiB of text, an e-mail address or phone number in some), 100 per folder,
-  # filling about 90% of the file system.
-  python3 - "$tree" "$count" "$((size_mib * 9 / 10))" <<'PY'
+  tree="$work/tree-$count-$data_mib"
+  # Small files (DATA_MIB/FILES bytes on average, text with an e-mail address or phone number
+  # in some), 100 per folder. Made once; kept until the image is made.
+  [[ -f $tree/.done ]] || python3 - "$tree" "$count" "$data_mib" <<'PY'
 import os, random, sys
 root, count, budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20
 rng = random.Random(1)
@@ -48,9 +48,12 @@ for i in range(count):
             n += len(s) + 1
     with open(os.path.join(d, f"f{i:06d}.txt"), "w") as f:
         f.write(' '.join(text)[:size])
+open(os.path.join(root, ".done"), "w").close()
 PY
-  truncate -s "${size_mib}M" "$image"
-  mkfs.ext4 -q -F -d "$tree" "$image"
+  rm -f "$image.tmp"
+  truncate -s "${size_mib}M" "$image.tmp"
+  mkfs.ext4 -q -F -d "$tree" "$image.tmp"
+  mv "$image.tmp" "$image"
   rm -rf "$tree"
 fi
 cat "$image" >/dev/null

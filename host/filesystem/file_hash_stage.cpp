@@ -13,12 +13,14 @@ bool hashed(const MappedFile& f) { return f.regular; }
 }  // namespace
 
 struct FileHashStage::Open {
-  EvpContext md5{evp_md(HashAlgorithm::md5)};
-  EvpContext sha256{evp_md(HashAlgorithm::sha256)};
+  explicit Open(HashAlgorithm a) : context(evp_md(a)) {}
+  EvpContext context;
   std::uint64_t fed = 0;  // file bytes hashed so far (holes included)
 };
 
-FileHashStage::FileHashStage(const FileSystemMap& map) : map_(map) {
+FileHashStage::FileHashStage(const FileSystemMap& map, HashAlgorithm algorithm) : map_(map), algorithm_(algorithm) {
+  if (algorithm != HashAlgorithm::md5 && algorithm != HashAlgorithm::sha256)
+    throw Error(ExitCode::internal, "file hashes are md5 and sha256");
   const auto& files = map.files();
   extents_left_.resize(files.size());
   open_.resize(files.size());
@@ -37,7 +39,7 @@ FileHashStage::~FileHashStage() = default;
 
 FileHashStage::Open& FileHashStage::open(std::uint32_t file) {
   auto& slot = open_[file];
-  if (!slot) slot = std::make_unique<Open>();
+  if (!slot) slot = std::make_unique<Open>(algorithm_);
   return *slot;
 }
 
@@ -47,26 +49,27 @@ void FileHashStage::feed(std::uint32_t file, std::uint64_t file_offset, std::spa
   static constexpr std::array<std::byte, 4096> zeros{};
   while (o.fed < file_offset) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), file_offset - o.fed));
-    o.md5.update({zeros.data(), n});
-    o.sha256.update({zeros.data(), n});
+    o.context.update({zeros.data(), n});
     o.fed += n;
   }
-  o.md5.update(bytes);
-  o.sha256.update(bytes);
+  o.context.update(bytes);
   o.fed += bytes.size();
+}
+
+HashedFile FileHashStage::digest(std::uint32_t file) {
+  unsigned char digest[64];
+  HashedFile h;
+  h.file = file;
+  const auto hex = to_hex(std::span<const unsigned char>(digest, open_[file]->context.final(digest)));
+  (algorithm_ == HashAlgorithm::md5 ? h.md5 : h.sha256) = hex;
+  open_[file].reset();
+  return h;
 }
 
 void FileHashStage::close(std::uint32_t file) {
   const auto& f = map_.files()[file];
   feed(file, f.size, {});  // a hole at the end
-  Open& o = *open_[file];
-  unsigned char digest[64];
-  HashedFile h;
-  h.file = file;
-  h.md5 = to_hex(std::span<const unsigned char>(digest, o.md5.final(digest)));
-  h.sha256 = to_hex(std::span<const unsigned char>(digest, o.sha256.final(digest)));
-  done_.push_back(std::move(h));
-  open_[file].reset();
+  done_.push_back(digest(file));
 }
 
 void FileHashStage::consume(const Chunk& chunk) {
@@ -102,23 +105,26 @@ std::vector<HashedFile> FileHashStage::finish() {
     if (f.streamable) continue;
     Open& o = open(i);
     const bool ok = map_.read_file(i, [&](std::span<const std::byte> bytes) {
-      o.md5.update(bytes);
-      o.sha256.update(bytes);
+      o.context.update(bytes);
       o.fed += bytes.size();
     });
-    unsigned char digest[64];
-    HashedFile h;
-    h.file = i;
-    h.md5 = to_hex(std::span<const unsigned char>(digest, o.md5.final(digest)));
-    h.sha256 = to_hex(std::span<const unsigned char>(digest, o.sha256.final(digest)));
+    HashedFile h = digest(i);
     h.read_through_tsk = true;
     h.complete = ok;
     done_.push_back(std::move(h));
-    open_[i].reset();
   }
   // Extents past the end of a short image never completed: what they had is not a file hash.
   std::sort(done_.begin(), done_.end(), [](const HashedFile& a, const HashedFile& b) { return a.file < b.file; });
   return std::move(done_);
+}
+
+std::vector<HashedFile> FileHashStage::merge(std::vector<HashedFile> md5, const std::vector<HashedFile>& sha256) {
+  if (md5.size() != sha256.size()) throw Error(ExitCode::internal, "the file-hash stages hashed different files");
+  for (std::size_t i = 0; i < md5.size(); ++i) {
+    md5[i].sha256 = sha256[i].sha256;
+    md5[i].complete = md5[i].complete && sha256[i].complete;
+  }
+  return md5;
 }
 
 }  // namespace trawl::detail

@@ -163,8 +163,9 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   }
   if (options.carve.unallocated_only && !file_map && !options.carve.types.empty())
     notify(observer, log, "--carve-unallocated-only: no file system mapped, so every signature hit is carved");
-  std::unique_ptr<FileHashStage> file_hash_stage;
-  if (file_map && options.filesystem.hash_files) file_hash_stage = std::make_unique<FileHashStage>(*file_map);
+  std::vector<std::unique_ptr<FileHashStage>> file_hash_stages;  // md5, sha256
+  if (file_map && options.filesystem.hash_files)
+    for (auto a : {HashAlgorithm::md5, HashAlgorithm::sha256}) file_hash_stages.push_back(std::make_unique<FileHashStage>(*file_map, a));
 
   // Stages. Block digests need somewhere to go: without an output folder they are skipped.
   std::vector<std::unique_ptr<ImageHashStage>> image_stages;
@@ -226,7 +227,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
   if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
   if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
-  if (file_hash_stage) runners.push_back(std::make_unique<StageRunner>(*file_hash_stage, failure));
+  for (auto& s : file_hash_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size};
   ChunkRing ring(options.buffers, buffer_size(reader_config),
@@ -282,9 +283,9 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   }
   // File hashes need every byte of the files: only after a complete pass.
   std::vector<HashedFile> hashed_files;
-  if (file_hash_stage && !report.interrupted) {
+  if (!file_hash_stages.empty() && !report.interrupted) {
     const auto hashing_started = clock::now();
-    hashed_files = file_hash_stage->finish();
+    hashed_files = FileHashStage::merge(file_hash_stages[0]->finish(), file_hash_stages[1]->finish());
     report.stage_seconds["file-hash-tsk"] = std::chrono::duration<double>(clock::now() - hashing_started).count();
     report.files_hashed = hashed_files.size();
     if (writes) {
