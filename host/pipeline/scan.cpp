@@ -157,8 +157,9 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
                               std::to_string(fs.files) + " files");
       if (file_map->empty()) file_map.reset();
     } else {
+      // "auto" maps what it can: said in the log and summary.json, not as a notice on the console.
       report.filesystem_notice = "file-system mapping turned off: it needs a random-access source, not " + std::string(source.kind());
-      notify(observer, log, report.filesystem_notice);
+      log.write("info", report.filesystem_notice);
     }
   }
   if (options.carve.unallocated_only && !file_map && !options.carve.types.empty())
