@@ -11,7 +11,10 @@
 #include <map>
 #include <set>
 
+#include "host/cli/batch.hpp"
 #include "host/cli/bench.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/case_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -32,7 +35,9 @@ Usage:
   trawl scan IMAGE... -o OUTDIR [options]   hash images and carve files (search later)
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl blocks FILE [--limit N]             print a block-digest file as text
+  trawl merge PART... -o OUTDIR             join the outputs of --range runs of one image
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
+  trawl case build|correlate ...            many scans in one case database; cross-device links
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -49,7 +54,10 @@ Examples:
   trawl scan phone.001 -o out/ --hash sha256,xxh128    a split image, two image hashes
   trawl scan disk.raw -o out/ --block-hash none        image hashes only
   dd if=/dev/sdb bs=1M | trawl scan - -o out/          from a pipe
-  trawl scan a.raw b.raw -o case/                      one sub-folder per image
+  trawl scan a.raw b.raw -o case/                      one sub-folder per image, side by side
+  trawl scan --manifest devices.csv -o case/ -j 4      label,image,notes per line; four at a time
+  trawl scan --manifest devices.csv -o case/ --resume  after a crash: finished images are kept
+  trawl scan big.raw --range 0:1T -o part0/            one range (merge the parts: trawl merge)
   trawl scan disk.raw -o out/ --jsonl | jq .           records as JSON Lines on stdout
   trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
   trawl scan disk.raw -o out/ --carve none             hashes only, no carving
@@ -65,20 +73,6 @@ void on_signal(int signal_number) {
 std::vector<std::string> list_option(const std::string& text) {
   if (text == "none") return {};
   return trawl::detail::split_list(text);
-}
-
-// Folder names for several images: the file names, made unique.
-std::vector<fs::path> per_image_folders(const fs::path& out, const std::vector<std::string>& images) {
-  std::vector<fs::path> folders;
-  std::set<std::string> used;
-  for (const auto& image : images) {
-    std::string name = image == "-" ? "stdin" : fs::path(image).filename().string();
-    std::string unique = name;
-    for (int n = 2; used.count(unique); ++n) unique = name + "-" + std::to_string(n);
-    used.insert(unique);
-    folders.push_back(out / unique);
-  }
-  return folders;
 }
 
 void print_report(const trawl::ScanReport& r, const fs::path& out) {
@@ -136,6 +130,9 @@ int run_scan(const std::vector<std::string>& args) {
   const char* env_backend = std::getenv("TRAWL_BACKEND");
   std::string backend = env_backend && *env_backend ? env_backend : "auto";
   bool jsonl = false, quiet = false;
+  std::string manifest, range;
+  unsigned jobs = 0;
+  bool resume = false;
 
   po::options_description desc("trawl scan IMAGE... -o OUTDIR [options]");
   desc.add_options()
@@ -169,6 +166,11 @@ int run_scan(const std::vector<std::string>& args) {
       ("watchlist", po::value(&options.identifiers.watchlist), "known identifiers, one per line with a label: hits become alerts")
       ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
       ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
+      ("manifest", po::value(&manifest), "CSV of images to scan: label,image,notes per line (paths relative to it)")
+      ("jobs,j", po::value(&jobs), "images scanned side by side (default: 2, more on machines with many cores)")
+      ("resume", po::bool_switch(&resume), "continue a batch that was stopped or killed: finished images are kept, the others redone")
+      ("range", po::value(&range), "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
+                                   "e.g. 0:64G; merge the parts with `trawl merge`")
       ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
                                                                "(the same kernel on the CPU, to check it) or off")
       ("fs", po::value(&options.filesystem.mode), "file-system context through The Sleuth Kit: auto (map the partitions "
@@ -189,7 +191,7 @@ int run_scan(const std::vector<std::string>& args) {
     std::cout << desc << scan_examples;
     return 0;
   }
-  if (images.empty()) throw Error(ExitCode::usage, "scan: no IMAGE given (see trawl scan --help)");
+  if (images.empty() && manifest.empty()) throw Error(ExitCode::usage, "scan: no IMAGE given (see trawl scan --help)");
   if (output.empty()) throw Error(ExitCode::usage, "scan: no output folder given (-o OUTDIR)");
   if (std::count(images.begin(), images.end(), "-") > 1) throw Error(ExitCode::usage, "scan: stdin (-) can be read only once");
   options.image_hashes = list_option(hashes);
@@ -213,34 +215,38 @@ int run_scan(const std::vector<std::string>& args) {
   if (progress != "bar" && progress != "json" && progress != "none")
     throw Error(ExitCode::usage, "--progress must be auto, bar, json or none");
 
-  // Several images: one folder each under OUTDIR, which itself must be new or empty.
-  std::vector<fs::path> folders{fs::path(output)};
-  if (images.size() > 1) {
+  // The images: from the command line and the manifest. Several: one folder each under OUTDIR,
+  // which itself must be new or empty (unless --force or --resume).
+  std::vector<trawl::cli::BatchImage> batch;
+  for (const auto& image : images) batch.push_back({image, {}, {}, {}});
+  if (!manifest.empty())
+    for (auto& entry : trawl::cli::read_manifest(manifest)) batch.push_back(std::move(entry));
+  const bool single = batch.size() == 1 && manifest.empty();
+  trawl::cli::assign_folders(batch, output, single);
+  if (!single && !options.force && !resume) {
     std::error_code ec;
-    if (fs::exists(output, ec) && !fs::is_empty(output, ec) && !options.force)
-      throw Error(ExitCode::output, "output folder '" + output + "' is not empty (use --force to write into it)");
-    folders = per_image_folders(output, images);
+    if (fs::exists(output, ec) && !fs::is_empty(output, ec))
+      throw Error(ExitCode::output, "output folder '" + output + "' is not empty (use --force to write into it, --resume to continue)");
+  }
+  trawl::ByteRange scan_range;
+  if (!range.empty()) {
+    auto colon = range.find(':');
+    if (colon == std::string::npos) throw Error(ExitCode::usage, "--range must be START:LEN, e.g. 0:64G");
+    scan_range.offset = trawl::detail::parse_size(range.substr(0, colon), "--range START");
+    scan_range.length = trawl::detail::parse_size(range.substr(colon + 1), "--range LEN");
   }
 
-  int worst = 0;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    try {
-      auto source = trawl::open_source(images[i]);
-      trawl::ScanOptions per_image = options;
-      per_image.output = folders[i];
-      trawl::cli::CliObserver observer(progress, jsonl, quiet);
-      auto report = trawl::scan(*source, per_image, &observer);
-      observer.finish();
-      if (!jsonl && !quiet) print_report(report, folders[i]);
-      worst = std::max(worst, static_cast<int>(report.exit_code()));
-      if (report.interrupted) break;
-    } catch (const Error& e) {
-      std::fprintf(stderr, "trawl: %s\n", e.what());
-      worst = std::max(worst, static_cast<int>(e.code()));
-      if (e.code() == ExitCode::usage) break;  // the same options would fail for every image
-    }
-  }
-  return worst;
+  trawl::cli::BatchSettings settings;
+  settings.output = output;
+  settings.jobs = jobs ? jobs : trawl::cli::default_jobs(batch.size());
+  settings.progress = progress;
+  settings.jsonl = jsonl;
+  settings.quiet = quiet;
+  settings.resume = resume;
+  settings.range = scan_range;
+  if (resume && single) options.force = true;  // the folder holds the first attempt's outputs
+  trawl::Engine engine(options);
+  return trawl::cli::run_batch(engine, batch, settings, print_report);
 }
 
 int run_verify(const std::vector<std::string>& args) {
@@ -361,6 +367,8 @@ int main(int argc, char** argv) {
     if (command == "verify") return run_verify(rest);
     if (command == "blocks") return run_blocks(rest);
     if (command == "bench") return trawl::cli::run_bench(rest);
+    if (command == "merge") return trawl::cli::run_merge(rest);
+    if (command == "case") return trawl::cli::run_case(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

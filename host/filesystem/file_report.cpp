@@ -109,13 +109,12 @@ nlohmann::json filesystems_json(const ScanReport& r) {
 }
 
 nlohmann::json filesystem_section_json(const ScanReport& r, const ScanOptions& o) {
-  const bool mapped = !r.filesystems.empty();
   return {{"mode", o.filesystem.mode},
           {"notice", r.filesystem_notice},
           {"hash_files", o.filesystem.hash_files},
           {"files_hashed", r.files_hashed},
           {"carve_unallocated_only", o.carve.unallocated_only},
-          {"report", mapped && o.filesystem.hash_files && !o.output.empty() && !r.interrupted ? "files/report.xml" : ""}};
+          {"report", r.files_hashed && !o.output.empty() ? "files/report.xml" : ""}};
 }
 
 }  // namespace trawl::detail

@@ -49,6 +49,8 @@ void encode(const BlockFileHeader& h, unsigned char* out) {
   put_le<std::uint32_t>(out + 20, h.block_size);
   put_le<std::uint64_t>(out + 24, h.image_size);
   put_le<std::uint64_t>(out + 32, h.block_count);
+  put_le<std::uint64_t>(out + 40, h.first_block);
+  put_le<std::uint64_t>(out + 48, h.range_blocks);
 }
 
 }  // namespace
@@ -58,10 +60,10 @@ std::uint64_t block_count_for(std::uint64_t image_size, std::uint32_t block_size
 }
 
 BlockDigestWriter::BlockDigestWriter(const std::filesystem::path& path, HashAlgorithm algorithm,
-                                     std::uint32_t block_size)
+                                     std::uint32_t block_size, std::uint64_t base_block)
     : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
   if (!fd_) throw Error(ExitCode::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
-  header_ = {algorithm, info(algorithm).digest_size, block_size, 0, 0};
+  header_ = {algorithm, info(algorithm).digest_size, block_size, 0, 0, base_block, 0};
   unsigned char bytes[block_file_header_size];
   encode(header_, bytes);
   pwrite_all(fd_.get(), bytes, sizeof bytes, 0, path_);
@@ -69,12 +71,16 @@ BlockDigestWriter::BlockDigestWriter(const std::filesystem::path& path, HashAlgo
 
 void BlockDigestWriter::write(std::uint64_t first_block, std::span<const std::byte> digests) {
   pwrite_all(fd_.get(), digests.data(), digests.size(),
-             block_file_header_size + first_block * header_.digest_size, path_);
+             block_file_header_size + (first_block - header_.first_block) * header_.digest_size, path_);
 }
 
-void BlockDigestWriter::close(std::uint64_t image_size) {
+void BlockDigestWriter::close(std::uint64_t image_size, std::uint64_t range_end) {
   header_.image_size = image_size;
   header_.block_count = block_count_ = block_count_for(image_size, header_.block_size);
+  if (range_end || header_.first_block) {
+    header_.range_blocks = block_count_for(range_end ? range_end : image_size, header_.block_size) - header_.first_block;
+    block_count_ = header_.range_blocks;
+  }
   if (::ftruncate(fd_.get(), static_cast<off_t>(block_file_header_size + block_count_ * header_.digest_size)) != 0)
     throw Error(ExitCode::output, "cannot size " + in_quotes(path_.string()) + ": " + errno_text(errno));
   unsigned char bytes[block_file_header_size];
@@ -99,19 +105,23 @@ BlockFileHeader read_block_file(const std::filesystem::path& path,
   h.block_size = get_le<std::uint32_t>(raw + 20);
   h.image_size = get_le<std::uint64_t>(raw + 24);
   h.block_count = get_le<std::uint64_t>(raw + 32);
+  h.first_block = get_le<std::uint64_t>(raw + 40);
+  h.range_blocks = get_le<std::uint64_t>(raw + 48);
   if (h.digest_size != info(h.algorithm).digest_size || h.block_size == 0 ||
-      h.block_count != block_count_for(h.image_size, h.block_size))
+      h.block_count != block_count_for(h.image_size, h.block_size) || h.first_block > h.block_count ||
+      h.range_blocks > h.block_count - h.first_block || (h.first_block && !h.range_blocks))
     throw Error(ExitCode::input, in_quotes(path.string()) + " has an inconsistent header (incomplete run?)");
   if (on_header) on_header(h);
   std::vector<unsigned char> buffer(std::size_t{1} << 20);
   const std::size_t per_read = buffer.size() / h.digest_size;
-  for (std::uint64_t first = 0; first < h.block_count; first += per_read) {
-    std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(per_read, h.block_count - first));
+  for (std::uint64_t first = 0; first < h.held(); first += per_read) {
+    std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(per_read, h.held() - first));
     std::size_t bytes = count * h.digest_size;
     if (::pread(fd.get(), buffer.data(), bytes, static_cast<off_t>(block_file_header_size + first * h.digest_size)) !=
         static_cast<ssize_t>(bytes))
       throw Error(ExitCode::input, in_quotes(path.string()) + " is shorter than its header says");
-    for (std::size_t i = 0; i < count; ++i) visit(first + i, {buffer.data() + i * h.digest_size, h.digest_size});
+    for (std::size_t i = 0; i < count; ++i)
+      visit(h.first_block + first + i, {buffer.data() + i * h.digest_size, h.digest_size});
   }
   return h;
 }

@@ -11,8 +11,12 @@
 //   20 u32      block size in bytes
 //   24 u64      image size in bytes
 //   32 u64      block count
-//   40 u8[24]   zero
+//   40 u64      first block held (0 unless the scan covered a range of the image)
+//   48 u64      blocks held when a range (0: all `block count` blocks)
+//   56 u8[8]    zero
 // A file whose block count is 0 while the image size is not was left by an interrupted run.
+// A range's file holds the digests of blocks [first, first + held) only, packed after the
+// header; `trawl merge` joins the files of consecutive ranges into the whole image's.
 #pragma once
 
 #include <cstdint>
@@ -32,17 +36,23 @@ struct BlockFileHeader {
   std::uint32_t digest_size = 0;
   std::uint32_t block_size = 0;
   std::uint64_t image_size = 0;
-  std::uint64_t block_count = 0;
+  std::uint64_t block_count = 0;   // of the whole image
+  std::uint64_t first_block = 0;   // the first block this file holds
+  std::uint64_t range_blocks = 0;  // blocks this file holds; 0 = all of them (not a range)
+  std::uint64_t held() const { return range_blocks ? range_blocks : block_count; }
 };
 
 // Written by many threads at once: each chunk's digests go straight to their final place.
 class BlockDigestWriter {
  public:
-  BlockDigestWriter(const std::filesystem::path& path, HashAlgorithm algorithm, std::uint32_t block_size);
-  // Thread-safe: digests of blocks first_block, first_block + 1, ...
+  // base_block: the first block the file holds (a range's first block; 0 for a whole image).
+  BlockDigestWriter(const std::filesystem::path& path, HashAlgorithm algorithm, std::uint32_t block_size,
+                    std::uint64_t base_block = 0);
+  // Thread-safe: digests of blocks first_block, first_block + 1, ... (absolute block numbers)
   void write(std::uint64_t first_block, std::span<const std::byte> digests);
   // Writes the final header once every block is in; until then the header says "incomplete".
-  void close(std::uint64_t image_size);
+  // range_end: for a range, the offset where its pages ended (0: the whole image).
+  void close(std::uint64_t image_size, std::uint64_t range_end = 0);
   std::uint64_t block_count() const { return block_count_; }
 
  private:
@@ -52,7 +62,8 @@ class BlockDigestWriter {
   std::uint64_t block_count_ = 0;
 };
 
-// Reads a block-digest file: `on_header` once, then `visit(index, digest)` for each block in order.
+// Reads a block-digest file: `on_header` once, then `visit(index, digest)` for each block it
+// holds, in order (absolute block numbers).
 BlockFileHeader read_block_file(const std::filesystem::path& path,
                                 const std::function<void(std::uint64_t, std::span<const unsigned char>)>& visit,
                                 const std::function<void(const BlockFileHeader&)>& on_header = {});

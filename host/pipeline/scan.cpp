@@ -105,28 +105,70 @@ ExitCode ScanReport::exit_code() const noexcept {
   return ExitCode::ok;
 }
 
-ScanReport scan(const Source& source, const ScanOptions& options, Observer* caller_observer) {
+struct Engine::Impl {
+  ScanOptions options;
+  std::shared_ptr<const detail::IdentifierScanner> scanner;  // null: identifier search is off
+  std::vector<detail::HashAlgorithm> image_algorithms, block_algorithms;
+};
+
+Engine::Engine(ScanOptions options) : impl_(std::make_unique<Impl>()) {
   using namespace detail;
-  using clock = std::chrono::steady_clock;
-  // A stop asked for while this scan sets up (compiling rules, say) counts; one from before does not.
+  // A stop asked for while an engine sets up (compiling rules, say) counts; one from before does not.
   stop_requested.store(false);
   check_options(options);
-  SerializedObserver serialized(caller_observer);
-  Observer* observer = caller_observer ? &serialized : nullptr;
   // Identifier rules compile first: a bad rule file is a usage error before anything is written.
-  std::unique_ptr<IdentifierScanner> scanner;
   if (options.identifiers.enabled) {
-    scanner = make_identifier_scanner(options.identifiers);
-    if (options.margin < scanner->required_margin())
-      throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(scanner->required_margin()) +
+    impl_->scanner = make_identifier_scanner(options.identifiers);
+    if (options.margin < impl_->scanner->required_margin())
+      throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(impl_->scanner->required_margin()) +
                                        " bytes for identifier search (its longest match and context)");
   }
-  std::vector<HashAlgorithm> image_algorithms, block_algorithms;
-  for (const auto& name : options.image_hashes) image_algorithms.push_back(image_algorithm(name));
-  for (const auto& name : options.block_hashes) block_algorithms.push_back(block_algorithm(name));
+  for (const auto& name : options.image_hashes) impl_->image_algorithms.push_back(image_algorithm(name));
+  for (const auto& name : options.block_hashes) impl_->block_algorithms.push_back(block_algorithm(name));
+  impl_->options = std::move(options);
+}
+
+Engine::~Engine() = default;
+
+const ScanOptions& Engine::options() const { return impl_->options; }
+
+ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer) {
+  Engine engine(options);
+  return engine.scan(source, ImageJob{options.output, {}, {}, {}}, observer);
+}
+
+ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* caller_observer) const {
+  using namespace detail;
+  using clock = std::chrono::steady_clock;
+  ScanOptions options = impl_->options;
+  options.output = job.output;
+  const IdentifierScanner* scanner = impl_->scanner.get();
+  const auto& image_algorithms_all = impl_->image_algorithms;
+  const auto& block_algorithms = impl_->block_algorithms;
+  SerializedObserver serialized(caller_observer);
+  Observer* observer = caller_observer ? &serialized : nullptr;
+
+  // A range: its start must be a page boundary (then every block and chunk boundary of the
+  // range run is one of the whole run). Image hashes need every byte in order: none for a range.
+  const auto source_size = source.size();
+  const bool ranged = job.range.offset > 0 || job.range.length > 0;
+  if (job.range.offset % options.page_size != 0)
+    throw Error(ExitCode::usage, "--range must start at a multiple of the page size (" + std::to_string(options.page_size) + ")");
+  if (ranged && source_size && job.range.offset >= *source_size)
+    throw Error(ExitCode::usage, "--range starts at " + std::to_string(job.range.offset) + ", past the end of the image (" +
+                                     std::to_string(*source_size) + " bytes)");
+  if (ranged && job.range.length && job.range.length % options.page_size != 0 &&
+      !(source_size && job.range.offset + job.range.length >= *source_size))
+    throw Error(ExitCode::usage, "--range length must be a multiple of the page size (" + std::to_string(options.page_size) +
+                                     ") unless the range reaches the end of the image");
+  if (ranged) options.image_hashes.clear();  // as the summary reports them
+  const std::vector<HashAlgorithm> no_algorithms;
+  const auto& image_algorithms = ranged ? no_algorithms : image_algorithms_all;
 
   ScanReport report;
   report.image = source.paths().front();
+  report.label = job.label;
+  report.notes = job.notes;
   report.source_kind = std::string(source.kind());
   const auto started = clock::now();
   RunTimes times{utc_now(), {}};
@@ -165,7 +207,8 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   if (options.carve.unallocated_only && !file_map && !options.carve.types.empty())
     notify(observer, log, "--carve-unallocated-only: no file system mapped, so every signature hit is carved");
   std::vector<std::unique_ptr<FileHashStage>> file_hash_stages;  // md5, sha256
-  if (file_map && options.filesystem.hash_files)
+  // File hashes need every byte of every file: a range run (--range) attributes, but hashes no files.
+  if (file_map && options.filesystem.hash_files && !ranged)
     for (auto a : {HashAlgorithm::md5, HashAlgorithm::sha256}) file_hash_stages.push_back(std::make_unique<FileHashStage>(*file_map, a));
 
   // Stages. Block digests need somewhere to go: without an output folder they are skipped.
@@ -179,7 +222,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     std::vector<BlockHashStage::Output> outputs;
     for (auto a : block_algorithms)
       outputs.push_back({a, std::make_unique<BlockDigestWriter>(options.output / ("blocks." + std::string(info(a).name)), a,
-                                                                options.block_size)});
+                                                                options.block_size, job.range.offset / options.block_size)});
     block_stage = std::make_unique<BlockHashStage>(*backend, options.block_size, std::move(outputs));
     block_stage->yield_to_image_hashes(!image_algorithms.empty());
   }
@@ -208,6 +251,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
       };
     feature_sink = std::make_unique<FeatureSink>(*scanner, writes ? options.output / "features" : std::filesystem::path(),
                                                  report.image, options.identifiers.types, std::move(watchlist), std::move(emit));
+    if (ranged) feature_sink->record_dropped();
     feature_sink->attribute_files(file_map.get());
     DecodeLimits limits;
     limits.max_output = options.identifiers.decode_max;
@@ -230,17 +274,22 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
   if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
   for (auto& s : file_hash_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
 
-  ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size};
+  ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size, job.range.offset,
+                             job.range.length ? job.range.offset + job.range.length : 0};
   ChunkRing ring(options.buffers, buffer_size(reader_config),
                  [&](std::size_t size) { return backend->allocate_host(size); });
   Reader reader(source, reader_config, ring);
   std::atomic<bool> stop{false};
-  const auto total = source.size();
+  std::optional<std::uint64_t> range_end = source_size;
+  if (job.range.length) range_end = source_size ? std::min(*source_size, job.range.offset + job.range.length)
+                                                : job.range.offset + job.range.length;
+  std::optional<std::uint64_t> total;
+  if (range_end) total = *range_end - job.range.offset;
   try {
     reader.run(
         [&](ChunkPtr chunk) {
           if (failure.failed() || stop_requested.load()) stop.store(true);
-          std::uint64_t done = chunk->offset + chunk->page_len;
+          std::uint64_t done = chunk->offset + chunk->page_len - job.range.offset;
           for (auto& runner : runners) runner->push(chunk);
           if (observer) observer->on_progress(done, total);
         },
@@ -255,8 +304,10 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     report.identifiers = feature_sink->summary();
   }
 
-  report.interrupted = stop.load() && !(total && reader.image_size() >= *total);
-  report.image_size = reader.image_size();
+  report.interrupted = stop.load() && !(range_end && reader.image_size() >= *range_end);
+  // A range run knows the image's size from the source; a stream's is where its pages ended.
+  report.image_size = source_size ? *source_size : reader.image_size();
+  report.range = {job.range.offset, reader.image_size() - job.range.offset};
   report.bytes_read = reader.bytes_read();
   report.bad_ranges = reader.bad_ranges();
   report.stage_seconds["read"] = reader.busy_seconds();
@@ -266,7 +317,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     for (auto& s : image_stages) report.image_hashes.push_back({std::string(info(s->algorithm()).name), s->final_hex()});
   if (block_stage && !report.interrupted) {
     for (auto& output : block_stage->outputs()) {
-      output.writer->close(report.image_size);
+      output.writer->close(report.image_size, ranged ? report.range.offset + report.range.length : 0);
       report.block_hashes.push_back({std::string(info(output.algorithm).name),
                                      options.output / ("blocks." + std::string(info(output.algorithm).name)),
                                      output.writer->block_count()});
@@ -289,7 +340,7 @@ ScanReport scan(const Source& source, const ScanOptions& options, Observer* call
     hashed_files = FileHashStage::merge(file_hash_stages[0]->finish(), file_hash_stages[1]->finish());
     report.stage_seconds["file-hash-tsk"] = std::chrono::duration<double>(clock::now() - hashing_started).count();
     report.files_hashed = hashed_files.size();
-    if (writes) {
+    if (writes && !hashed_files.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(options.output / "files", ec);
       write_file_atomically(options.output / "files" / "report.xml", files_dfxml(report, *file_map, hashed_files, times.started_utc));

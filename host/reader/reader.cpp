@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "host/util/text.hpp"
 
@@ -43,12 +44,19 @@ Reader::Reader(const Source& source, const ReaderConfig& config, ChunkRing& ring
 
 void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic<bool>& stop) {
   using clock = std::chrono::steady_clock;
-  const auto known_size = source_.size();
+  const auto source_size = source_.size();
   const std::size_t page = config_.page_size;
+  if (config_.start > 0 && !source_.random_access())
+    throw Error(ExitCode::usage, "a range that does not start at 0 needs a random-access source, not " +
+                                     std::string(source_.kind()));
+  // Pages end at the range's end; their margin may still read past it, up to the image's end.
+  std::optional<std::uint64_t> pages_end = source_size;
+  if (config_.end) pages_end = source_size ? std::min(*source_size, config_.end) : config_.end;
   ChunkPtr previous;
+  image_size_ = config_.start;
   for (std::uint64_t index = 0; !stop.load(std::memory_order_relaxed); ++index) {
-    const std::uint64_t offset = index * page;
-    if (known_size && offset >= *known_size) break;
+    const std::uint64_t offset = config_.start + index * page;
+    if (pages_end && offset >= *pages_end) break;
     std::byte* buffer = ring_.acquire();
     auto started = clock::now();
 
@@ -60,7 +68,15 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
       before = std::min(config_.margin, previous->page_len);
       overlap = previous->data_len - previous->page_len;
       std::memcpy(page_start - before, previous->bytes + previous->page_len - before, before + overlap);
+    } else if (offset > 0) {
+      // A range that starts inside the image: its lookbehind is read, not copied. Its bytes
+      // belong to the range before, which reports them (and any bad sector in them).
+      before = static_cast<std::size_t>(std::min<std::uint64_t>(config_.margin, offset));
+      std::span<std::byte> lookbehind{page_start - before, before};
+      if (Source::Read r = source_.read_at(lookbehind, offset - before); r.error || r.bytes < before)
+        std::memset(lookbehind.data() + r.bytes, 0, before - r.bytes);
     }
+    const auto known_size = source_size;
     std::size_t want = page + config_.margin - overlap;
     if (known_size) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, *known_size - offset - overlap));
     std::size_t got = read_span({page_start + overlap, want}, offset + overlap);
@@ -71,13 +87,15 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
       ring_.release(buffer);
       break;
     }
-    auto* chunk = new Chunk{index, offset, std::min(page, data_len), data_len, before, page_start};
+    std::size_t page_len = std::min(page, data_len);
+    if (pages_end) page_len = static_cast<std::size_t>(std::min<std::uint64_t>(page_len, *pages_end - offset));
+    auto* chunk = new Chunk{index, offset, page_len, data_len, before, page_start};
     ChunkPtr shared(chunk, [ring = &ring_, buffer](const Chunk* c) {
       ring->release(buffer);
       delete c;
     });
     image_size_ = offset + chunk->page_len;
-    bool last = known_size ? image_size_ >= *known_size : (got < want && data_len <= page);
+    bool last = pages_end ? image_size_ >= *pages_end : (got < want && data_len <= page);
     previous = shared;
     deliver(std::move(shared));
     if (last) break;

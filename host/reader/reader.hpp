@@ -22,6 +22,12 @@ struct ReaderConfig {
   std::size_t margin = 1u << 20;  // <= page_size
   std::size_t buffers = 6;        // >= 2: the previous chunk is held while the next is filled
   std::uint32_t sector_size = 512;
+  // The part of the image to deliver: pages from `start` (a multiple of the page size's
+  // block, checked by scan()) up to `end` (0 = the end of the image). The first chunk's
+  // lookbehind and the last one's margin are still read from outside the range, so that
+  // findings starting inside it are whole: the lookbehind is then read twice (random access).
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
 };
 
 // Bytes a chunk buffer holds: lookbehind (margin) + page + margin.
@@ -54,7 +60,8 @@ class Reader {
 
   const std::vector<ByteRange>& bad_ranges() const { return bad_ranges_; }
   std::uint64_t bytes_read() const { return bytes_read_; }    // delivered by the source
-  std::uint64_t image_size() const { return image_size_; }    // final once run() returned
+  std::uint64_t image_size() const { return image_size_; }    // final once run() returned:
+                                                              // where the last page delivered ends
   double busy_seconds() const { return busy_seconds_; }
 
  private:

@@ -6,10 +6,8 @@
 #include "host/util/text.hpp"
 
 namespace trawl::detail {
-namespace {
 
-// Feature text for a tab-separated line: tabs, newlines and backslashes escaped.
-std::string field(std::string_view text) {
+std::string feature_field(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     if (c == '\\') out += "\\\\";
@@ -23,8 +21,6 @@ std::string field(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
 FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path folder, std::string image,
                          std::vector<std::string> types, Watchlist watchlist, Emit emit)
     : scanner_(scanner), folder_(std::move(folder)), image_(std::move(image)), types_(std::move(types)),
@@ -33,6 +29,9 @@ FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path
     std::error_code ec;
     std::filesystem::create_directories(folder_, ec);
     if (ec) throw Error(ExitCode::output, "cannot create " + in_quotes(folder_.string()) + ": " + ec.message());
+    // Every feature record, also without --jsonl: the case database reads the normalised forms here.
+    records_.open(folder_ / "features.jsonl", std::ios::trunc);
+    if (!records_) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / "features.jsonl").string()));
   }
 }
 
@@ -57,46 +56,67 @@ void FeatureSink::submit(std::uint64_t chunk, std::vector<Feature> features) {
   }
 }
 
+nlohmann::json FeatureSink::record_for(const Feature& f, const Rule& rule, const std::string& path) const {
+  const std::string& normalised = f.validation.normalised;
+  nlohmann::json record{{"record", "feature"},
+                        {"type", rule.type},
+                        {"rule", rule.name},
+                        {"image", image_},
+                        {"path", path},
+                        {"offset", f.image_offset},
+                        {"length", f.length},
+                        {"encoding", f.encoding == Encoding::utf16le ? "utf16le" : "ascii"},
+                        {"fullwidth", f.fullwidth},
+                        {"raw", f.raw},
+                        {"normalised", normalised},
+                        {"valid", f.valid},
+                        {"context", f.context}};
+  if (!f.validation.region.empty()) record["region"] = f.validation.region;
+  if (!f.validation.number_type.empty()) record["number_type"] = f.validation.number_type;
+  if (!f.validation.also_valid_in.empty()) record["also_valid_in"] = f.validation.also_valid_in;
+  if (file_map_)
+    if (auto context = file_map_->lookup(f.image_offset)) record["fs"] = file_context_json(*context);
+  return record;
+}
+
+void FeatureSink::record_dropped() {
+  std::lock_guard lock(mutex_);
+  if (folder_.empty() || dropped_.is_open()) return;
+  dropped_.open(folder_ / "dropped.jsonl", std::ios::trunc);
+  if (!dropped_) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / "dropped.jsonl").string()));
+}
+
 void FeatureSink::write_in_order(std::vector<Feature>& features) {
   sort_features(features);
   for (const auto& f : features) {
     const Rule& rule = scanner_.rules()[f.rule];
     if (!types_.empty() && std::find(types_.begin(), types_.end(), rule.type) == types_.end()) continue;
-    if (!overlaps_.admit(f, rule.type)) continue;
+    if (!overlaps_.admit(f, rule.type)) {
+      // A range run keeps what its filter dropped in the image's own bytes: the merge replays the
+      // filter across the range boundaries (host/merge/merge.hpp).
+      if (dropped_.is_open() && f.path.empty())
+        dropped_ << record_for(f, rule, forensic_path(f)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      continue;
+    }
     const std::string path = forensic_path(f);
     const std::string& normalised = f.validation.normalised;
     ++summary_.counts[rule.type];
     if (!f.valid) ++summary_.invalid_kept;
     else ++histograms_[rule.type][normalised];
-    if (!folder_.empty()) file_for(rule.type) << path << '\t' << field(f.raw) << '\t' << f.context << '\n';
+    if (!folder_.empty()) file_for(rule.type) << path << '\t' << feature_field(f.raw) << '\t' << f.context << '\n';
     WatchEntry* hit = f.valid ? watchlist_.find(normalised) : nullptr;
     if (hit) {
       ++hit->hits;
       ++summary_.watchlist_hits;
       if (!folder_.empty()) {
         if (!alerts_.is_open()) alerts_.open(folder_ / "alerts.txt", std::ios::trunc);
-        alerts_ << path << '\t' << field(hit->value) << '\t' << field(hit->label) << '\t' << field(f.raw) << '\n';
+        alerts_ << path << '\t' << feature_field(hit->value) << '\t' << feature_field(hit->label) << '\t' << feature_field(f.raw) << '\n';
       }
     }
+    if (!emit_ && folder_.empty()) continue;
+    nlohmann::json record = record_for(f, rule, path);
+    if (!folder_.empty()) records_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     if (!emit_) continue;
-    nlohmann::json record{{"record", "feature"},
-                          {"type", rule.type},
-                          {"rule", rule.name},
-                          {"image", image_},
-                          {"path", path},
-                          {"offset", f.image_offset},
-                          {"length", f.length},
-                          {"encoding", f.encoding == Encoding::utf16le ? "utf16le" : "ascii"},
-                          {"fullwidth", f.fullwidth},
-                          {"raw", f.raw},
-                          {"normalised", normalised},
-                          {"valid", f.valid},
-                          {"context", f.context}};
-    if (!f.validation.region.empty()) record["region"] = f.validation.region;
-    if (!f.validation.number_type.empty()) record["number_type"] = f.validation.number_type;
-    if (!f.validation.also_valid_in.empty()) record["also_valid_in"] = f.validation.also_valid_in;
-    if (file_map_)
-      if (auto context = file_map_->lookup(f.image_offset)) record["fs"] = file_context_json(*context);
     emit_(record);
     if (hit)
       emit_(nlohmann::json{{"record", "alert"}, {"watchlist", watchlist_.path()}, {"entry", hit->value}, {"label", hit->label},
@@ -113,11 +133,14 @@ void FeatureSink::finish() {
     if (!*file) throw Error(ExitCode::output, "cannot write the " + type + " feature file (disk full?)");
   }
   if (folder_.empty()) return;
+  records_.flush();
+  if (!records_) throw Error(ExitCode::output, "cannot write features.jsonl (disk full?)");
+  if (dropped_.is_open() && !dropped_.flush()) throw Error(ExitCode::output, "cannot write dropped.jsonl (disk full?)");
   for (const auto& [type, counts] : histograms_) {
     std::vector<std::pair<std::string, std::uint64_t>> rows(counts.begin(), counts.end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::ofstream out(folder_ / (type + "_histogram.txt"), std::ios::trunc);
-    for (const auto& [feature, n] : rows) out << "n=" << n << '\t' << field(feature) << '\n';
+    for (const auto& [feature, n] : rows) out << "n=" << n << '\t' << feature_field(feature) << '\n';
     if (!out) throw Error(ExitCode::output, "cannot write the " + type + " histogram");
   }
 }

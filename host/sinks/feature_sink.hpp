@@ -1,7 +1,7 @@
 // Where identifier features go: per-type feature files in bulk_extractor's format
 // (features/<type>.txt: forensic path, tab, feature, tab, context), histograms by normalised
-// form (features/<type>_histogram.txt: n=COUNT<TAB>feature), JSON Lines records, and watchlist
-// alerts. Chunks finish in any order on many threads; the sink writes them in chunk order, so
+// form (features/<type>_histogram.txt: n=COUNT<TAB>feature), JSON Lines records (streamed, and
+// every feature record also in features/features.jsonl), and watchlist alerts. Chunks finish in any order on many threads; the sink writes them in chunk order, so
 // every output is in offset order and the same whatever the chunk size or thread count.
 #pragma once
 
@@ -22,6 +22,9 @@
 
 namespace trawl::detail {
 
+// Feature text for a tab-separated line of a feature file: control bytes as \xHH, backslashes doubled.
+std::string feature_field(std::string_view text);
+
 class FeatureSink {
  public:
   using Emit = std::function<void(const nlohmann::json&)>;
@@ -37,6 +40,9 @@ class FeatureSink {
     ++summary_.decoded_streams;
     summary_.decoded_bytes += bytes;
   }
+  // Also write the features the overlap filter drops (features/dropped.jsonl): a range run's,
+  // for `trawl merge`. Call before the first submit().
+  void record_dropped();
   // After the last chunk: histograms and the summary.
   void finish();
   IdentifierSummary summary() const { return summary_; }
@@ -61,6 +67,9 @@ class FeatureSink {
   std::map<std::string, std::unique_ptr<std::ofstream>> files_;
   std::map<std::string, std::map<std::string, std::uint64_t>> histograms_;  // type -> normalised -> count
   std::ofstream alerts_;
+  nlohmann::json record_for(const Feature& f, const Rule& rule, const std::string& path) const;
+  std::ofstream dropped_;   // features/dropped.jsonl (range runs only)
+  std::ofstream records_;  // features/features.jsonl: the feature records, in the order of the .txt files
   IdentifierSummary summary_;
   const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
 };

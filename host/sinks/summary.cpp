@@ -21,6 +21,8 @@ nlohmann::json summary_json(const ScanReport& r, const ScanOptions& o, const Run
       {"schema_version", summary_schema_version},
       {"tool", {{"name", "trawl"}, {"version", std::string(version())}}},
       {"image", {{"path", r.image}, {"kind", r.source_kind}, {"size", r.image_size}}},
+      {"device", {{"label", r.label}, {"notes", r.notes}}},
+      {"range", {{"offset", r.range.offset}, {"length", r.range.length}}},
       {"backend", {{"name", r.backend}, {"notice", r.backend_notice}}},
       {"options",
        {{"page_size", o.page_size}, {"margin", o.margin}, {"buffers", o.buffers}, {"threads", o.threads},

@@ -202,6 +202,9 @@ struct IdentifierSummary {
 
 struct ScanReport {
   std::string image;          // the path given
+  std::string label;          // ImageJob::label (the device), or empty
+  std::string notes;          // ImageJob::notes
+  ByteRange range;            // the pages scanned: the whole image unless ImageJob::range said otherwise
   std::string source_kind;    // Source::kind()
   std::string backend;        // the backend that ran: "cpu" or "cuda"
   std::string backend_notice; // why auto fell back to the CPU, or empty
@@ -237,6 +240,34 @@ class Observer {
 // Reads the whole source once and runs every requested stage on it. Throws Error on bad
 // options or output problems; read errors do not throw (they become bad_ranges).
 ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer = nullptr);
+
+// What differs between the images of one batch.
+struct ImageJob {
+  std::filesystem::path output;  // this image's output folder (replaces ScanOptions::output)
+  std::string label;             // the device, as a manifest names it (summary.json "device")
+  std::string notes;
+  // Scan only the pages in [range.offset, range.offset + range.length) (length 0: to the end);
+  // findings that start in it are reported whole, even when they end after it. The offset must
+  // be a multiple of the page size. Outputs of the ranges of an image, merged (trawl merge),
+  // equal those of the whole image, image hashes aside (a range run computes none).
+  ByteRange range;
+};
+
+// A scan set up once for many images: options checked and identifier rules compiled once;
+// scan() may run on several threads at a time, one image each.
+class Engine {
+ public:
+  explicit Engine(ScanOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ScanReport scan(const Source& source, const ImageJob& job, Observer* observer = nullptr) const;
+  const ScanOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Asks a running scan() in this process to stop at the next chunk (safe from a signal handler).
 void request_stop() noexcept;

@@ -290,7 +290,7 @@ class PlantedImage : public ::testing::Test {
     scan(source, o, &collect);
     std::string all;
     for (const auto& entry : std::filesystem::directory_iterator(o.output / "features")) {
-      if (entry.path().extension() != ".txt") continue;
+      if (entry.path().extension() != ".txt" && entry.path().filename() != "features.jsonl") continue;
       std::string text = test::read_text(entry.path());
       all += "== " + entry.path().filename().string() + "\n" + text.substr(text.find("Feature-File-Version: 1.1\n") == std::string::npos ? 0 : text.find("Feature-File-Version: 1.1\n")) ;
     }
@@ -326,6 +326,17 @@ TEST_F(PlantedImage, FindsEveryPlantedIdentifierAndNoDecoy) {
     auto offset = r["offset"].get<std::uint64_t>();
     EXPECT_FALSE(offset >= 12000 && offset < 12200) << "decoy reported: " << r.dump();
   }
+}
+
+TEST_F(PlantedImage, FeaturesJsonlHoldsEveryStreamedFeatureRecordInOrder) {
+  test::TempDir dir;
+  std::vector<nlohmann::json> records;
+  run(dir, "out", 64 << 10, 8 << 10, 2, &records);
+  std::string expected;
+  for (const auto& r : records)
+    if (r["record"] == "feature") expected += r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  EXPECT_GT(records.size(), 10u);
+  EXPECT_EQ(test::read_text(dir / "out" / "features" / "features.jsonl"), expected);
 }
 
 TEST_F(PlantedImage, DifferentSpellingsOfOneNumberShareOneKey) {

@@ -1,0 +1,49 @@
+// The case database: what many scans found, in one SQLite file (schema: docs/case-database.md).
+// `trawl case build` loads scan output folders into it; `trawl case correlate` reads it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/case/sqlite.hpp"
+
+namespace trawl::detail {
+
+// Bumped whenever a table or column changes meaning or goes; stored as PRAGMA user_version and
+// in meta.schema_version. A reader refuses any other version (no silent migrations).
+inline constexpr int case_schema_version = 1;
+
+// The whole schema, one SQL text (also printed by `trawl case schema`).
+std::string_view case_schema_sql();
+
+// Throws Error(input) unless db holds a trawl case of case_schema_version.
+void check_case_schema(Database& db);
+
+struct CaseBuildOptions {
+  bool force = false;   // replace an existing database file
+  bool append = false;  // add the folders to an existing case
+};
+
+struct CaseBuildReport {
+  std::uint64_t devices = 0;      // loaded by this run
+  std::uint64_t occurrences = 0;  // feature records loaded
+  std::uint64_t carved_files = 0;
+  std::uint64_t identifiers = 0;  // distinct (type, normalised) in the whole case afterwards
+  double seconds = 0;
+};
+
+// Loads every folder (a `trawl scan` output: summary.json, features/features.jsonl,
+// carved/files.jsonl) as one device, one transaction per folder. A folder that is missing, not
+// a scan output, or holds a malformed record is an Error(input) before anything is written; a
+// new database is written next to its final name and renamed at the end, so a failed build
+// leaves no half case behind.
+CaseBuildReport build_case(const std::filesystem::path& db_file, const std::vector<std::filesystem::path>& folders,
+                           const CaseBuildOptions& options);
+
+// A device's label when its summary.json names none: the output folder's own name.
+std::string folder_label(const std::filesystem::path& folder);
+
+}  // namespace trawl::detail

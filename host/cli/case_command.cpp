@@ -1,0 +1,168 @@
+#include "host/cli/case_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "host/case/case_db.hpp"
+#include "host/case/correlate.hpp"
+#include "host/case/report.hpp"
+#include "host/sinks/output_dir.hpp"
+#include "host/util/text.hpp"
+#include "trawl/trawl.hpp"
+
+namespace trawl::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using trawl::Error;
+using trawl::ExitCode;
+
+constexpr const char* case_overview = R"(trawl case — many devices in one case database
+
+Usage:
+  trawl case build OUTDIR... -o case.db [--force | --append]   load scan output folders
+  trawl case correlate case.db [-o DIR] [options]             shared identifiers, phones near ad ids,
+                                                              shared carved files; CSV, JSON, report.html
+  trawl case schema                                           print the database schema (SQL)
+  trawl case COMMAND --help                                   options of a command
+
+Schema and outputs: docs/case-database.md.
+)";
+
+// Options plus one positional name (hidden from --help) that takes `positional_count` words.
+template <class T>
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc, const char* positional_name,
+                        int positional_count, T* positional_value) {
+  po::options_description hidden;
+  hidden.add_options()(positional_name, po::value(positional_value));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add(positional_name, positional_count);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+int run_build(const std::vector<std::string>& args) {
+  std::vector<std::string> folders;
+  std::string output;
+  detail::CaseBuildOptions options;
+  bool quiet = false;
+  po::options_description desc("trawl case build OUTDIR... -o case.db [options]");
+  desc.add_options()
+      ("help,h", "this help")
+      ("output,o", po::value(&output), "the case database to write (SQLite)")
+      ("force", po::bool_switch(&options.force), "replace the database if it exists")
+      ("append", po::bool_switch(&options.append), "add the folders to an existing case database")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
+  auto vm = parse(args, desc, "folder", -1, &folders);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nEach OUTDIR is the output folder of one `trawl scan` (one device). The device's label\n"
+                 "is summary.json's device.label when the scan had one (batch manifest), else the\n"
+                 "folder's name; labels must be unique in a case.\n"
+                 "Example:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n";
+    return 0;
+  }
+  if (output.empty()) throw Error(ExitCode::usage, "case build: no database given (-o case.db)");
+  if (folders.empty()) throw Error(ExitCode::usage, "case build: no scan output folder given");
+  std::vector<fs::path> paths(folders.begin(), folders.end());
+  auto report = detail::build_case(output, paths, options);
+  if (!quiet)
+    std::printf("case      %s: %llu devices loaded, %llu identifier occurrences, %llu distinct identifiers, %llu carved files (%.2f s)\n",
+                output.c_str(), static_cast<unsigned long long>(report.devices),
+                static_cast<unsigned long long>(report.occurrences), static_cast<unsigned long long>(report.identifiers),
+                static_cast<unsigned long long>(report.carved_files), report.seconds);
+  return 0;
+}
+
+int run_correlate(const std::vector<std::string>& args) {
+  std::string database, output;
+  detail::CorrelateOptions options;
+  detail::ReportOptions report_options;
+  std::string near = "256";
+  bool force = false, quiet = false;
+  po::options_description desc("trawl case correlate case.db [-o DIR] [options]");
+  desc.add_options()
+      ("help,h", "this help")
+      ("output,o", po::value(&output), "folder for the CSV, JSON and report.html (without it: the shared identifiers as CSV on stdout)")
+      ("force", po::bool_switch(&force), "overwrite earlier outputs in that folder")
+      ("min-devices", po::value(&options.min_devices), "shared = found on at least this many devices (default 2)")
+      ("near", po::value(&near), "a phone number and an ad identifier at most this many bytes apart, in the image or in the "
+                                 "same decoded stream, are near (default 256)")
+      ("top", po::value(&report_options.top), "identifiers in the report's bar chart and matrix (default 30)")
+      ("table-rows", po::value(&report_options.table_rows), "rows of each table in the report (default 500)")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
+  auto vm = parse(args, desc, "database", 1, &database);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nWrites DIR/shared_identifiers.csv|.json, DIR/phone_near_adid.csv|.json,\n"
+                 "DIR/shared_files.csv|.json and DIR/report.html (one self-contained file).\n"
+                 "Example:\n  trawl case correlate case.db -o case-report/ --near 512\n";
+    return 0;
+  }
+  if (database.empty()) throw Error(ExitCode::usage, "case correlate: no case database given");
+  if (options.min_devices < 1) throw Error(ExitCode::usage, "--min-devices must be at least 1");
+  options.near_bytes = detail::parse_size(near, "--near");
+  report_options.top = std::max<std::size_t>(1, report_options.top);
+  std::error_code ec;
+  if (!fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
+  detail::Database db(database, detail::Database::Mode::read_only, ExitCode::input);
+  auto c = detail::correlate(db, options);
+
+  if (output.empty()) {
+    std::string csv = detail::shared_identifiers_csv(c);
+    std::fwrite(csv.data(), 1, csv.size(), stdout);
+    return 0;
+  }
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"shared_identifiers.csv", detail::shared_identifiers_csv(c)},
+      {"shared_identifiers.json", detail::shared_identifiers_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
+      {"phone_near_adid.csv", detail::phone_near_adid_csv(c)},
+      {"phone_near_adid.json", detail::phone_near_adid_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
+      {"shared_files.csv", detail::shared_files_csv(c)},
+      {"shared_files.json", detail::shared_files_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
+      {"report.html", ""},
+  };
+  fs::path dir(output);
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw Error(ExitCode::output, "case: " + detail::in_quotes(output) + " is not a folder");
+  if (!force)
+    for (const auto& [name, text] : files)
+      if (fs::exists(dir / name, ec))
+        throw Error(ExitCode::output, "case: " + detail::in_quotes((dir / name).string()) + " exists (use --force to overwrite)");
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(ExitCode::output, "cannot create " + detail::in_quotes(output) + ": " + ec.message());
+  report_options.case_name = fs::path(database).filename().string();
+  for (const auto& [name, text] : files)
+    detail::write_file_atomically(dir / name, name == "report.html" ? detail::case_report_html(c, report_options) : text);
+  if (!quiet)
+    std::printf("correlate %zu devices: %zu shared identifiers, %zu phone/ad-id pairs within %llu bytes, %zu shared files -> %s\n",
+                c.devices.size(), c.identifiers.size(), c.near.size(), static_cast<unsigned long long>(options.near_bytes),
+                c.files.size(), (dir / "report.html").string().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_case(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(case_overview, args.empty() ? stderr : stdout);
+    return args.empty() ? static_cast<int>(ExitCode::usage) : 0;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "build") return run_build(rest);
+  if (args[0] == "correlate") return run_correlate(rest);
+  if (args[0] == "schema") {
+    std::fputs(std::string(detail::case_schema_sql()).c_str(), stdout);
+    return 0;
+  }
+  throw Error(ExitCode::usage, "case: unknown command '" + args[0] + "' (see trawl case --help)");
+}
+
+}  // namespace trawl::cli
