@@ -21,6 +21,9 @@ if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then
 else
   packages+=(libvectorscan-dev)
 fi
+# Slurm for the test that runs an sbatch array on a single-node cluster (tests/slurm). Their
+# packages start system services when installed; setup keeps them stopped (policy-rc.d below).
+packages+=(munge slurmctld slurmd slurm-client)
 if [[ "${1:-}" == "--bench-tools" ]]; then
   packages+=(hashdeep dc3dd foremost scalpel testdisk)
 fi
@@ -37,4 +40,14 @@ if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# No service may start during the install (the tests start their own daemons): a temporary
+# policy-rc.d says so, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+made_policy=no
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  made_policy=yes
+fi
+trap '[[ $made_policy == yes ]] && $sudo rm -f "$policy"' EXIT
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -130,7 +130,7 @@ int run_scan(const std::vector<std::string>& args) {
   const char* env_backend = std::getenv("TRAWL_BACKEND");
   std::string backend = env_backend && *env_backend ? env_backend : "auto";
   bool jsonl = false, quiet = false;
-  std::string manifest, range;
+  std::string manifest, range, label, notes;
   unsigned jobs = 0;
   bool resume = false;
 
@@ -167,6 +167,8 @@ int run_scan(const std::vector<std::string>& args) {
       ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
       ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
       ("manifest", po::value(&manifest), "CSV of images to scan: label,image,notes per line (paths relative to it)")
+      ("label", po::value(&label), "the device's label for a single image (summary.json, case database)")
+      ("notes", po::value(&notes), "notes on the device for a single image")
       ("jobs,j", po::value(&jobs), "images scanned side by side (default: 2, more on machines with many cores)")
       ("resume", po::bool_switch(&resume), "continue a batch that was stopped or killed: finished images are kept, the others redone")
       ("range", po::value(&range), "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
@@ -222,6 +224,12 @@ int run_scan(const std::vector<std::string>& args) {
   if (!manifest.empty())
     for (auto& entry : trawl::cli::read_manifest(manifest)) batch.push_back(std::move(entry));
   const bool single = batch.size() == 1 && manifest.empty();
+  if ((!label.empty() || !notes.empty()) && !single)
+    throw Error(ExitCode::usage, "--label and --notes name one image; for several, use a --manifest");
+  if (single) {
+    batch.front().label = label;
+    batch.front().notes = notes;
+  }
   trawl::cli::assign_folders(batch, output, single);
   if (!single && !options.force && !resume) {
     std::error_code ec;

@@ -14,12 +14,13 @@ namespace trawl::cli {
 
 int run_merge(const std::vector<std::string>& args) {
   std::vector<std::string> parts;
-  std::string output;
+  std::string output, hashes;
   bool force = false, quiet = false;
   po::options_description desc("trawl merge PART... -o OUTDIR");
   desc.add_options()
       ("help,h", "this help")
       ("output,o", po::value(&output), "the joined output folder (created; must be empty unless --force)")
+      ("hashes", po::value(&hashes), "take the image hashes from this whole-image scan's folder (a hash-only run beside the parts)")
       ("force", po::bool_switch(&force), "write into an output folder that is not empty")
       ("quiet,q", po::bool_switch(&quiet), "print nothing");
   po::options_description hidden;
@@ -43,7 +44,7 @@ int run_merge(const std::vector<std::string>& args) {
   if (parts.empty()) throw Error(ExitCode::usage, "merge: no PART folders given (see trawl merge --help)");
   if (output.empty()) throw Error(ExitCode::usage, "merge: no output folder given (-o OUTDIR)");
   std::vector<std::filesystem::path> folders(parts.begin(), parts.end());
-  auto report = detail::merge_ranges(folders, output, force);
+  auto report = detail::merge_ranges(folders, output, force, hashes);
   if (!quiet)
     std::printf("merged    %zu parts of %llu bytes: %llu features, %llu carved files -> %s\n", report.parts,
                 static_cast<unsigned long long>(report.image_size), static_cast<unsigned long long>(report.features),

@@ -209,7 +209,7 @@ CarvedFile carved_from_record(const json& j) {
 
 }  // namespace
 
-MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& output, bool force) {
+MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& output, bool force, const fs::path& hashes) {
   if (folders.empty()) throw Error(ExitCode::usage, "merge: no part folders given");
   std::vector<Part> parts;
   for (const auto& folder : folders) {
@@ -236,6 +236,15 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
   if (covered != image_size)
     throw Error(ExitCode::input, "merge: the parts end at " + std::to_string(covered) + ", the image has " +
                                      std::to_string(image_size) + " bytes");
+  json image_hashes = json::object();
+  if (!hashes.empty()) {
+    Part h{hashes, read_json(hashes / "summary.json")};
+    if (h.summary["image"] != first["image"]) bad_part(h, "is the output of another image");
+    if (h.summary.value("interrupted", true) || h.summary["range"].value("length", 0ull) != image_size)
+      bad_part(h, "did not hash the whole image");
+    image_hashes = h.summary.value("hashes", json::object());
+    if (image_hashes.empty()) bad_part(h, "holds no image hashes");
+  }
   prepare_output_dir(output, force, {});
   MergeReport report{image_size, parts.size()};
   json summary = first;
@@ -354,7 +363,13 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
   std::uint64_t unreadable = 0;
   for (const auto& b : bad) unreadable += b.value("length", 0ull);
   summary["bytes_read"] = image_size - std::min(unreadable, image_size);
-  summary["hashes"] = json::object();
+  summary["hashes"] = image_hashes;
+  if (!image_hashes.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, hex] : image_hashes.items()) names.push_back(name);
+    summary["options"]["image_hashes"] = names;
+    fs::copy_file(hashes / "hashes.txt", output / "hashes.txt", fs::copy_options::overwrite_existing);
+  }
   summary["merged_from"] = sources;
   summary["exit_code"] = bad.empty() ? 0 : static_cast<int>(ExitCode::read_errors);
   write_file_atomically(output / "summary.json", summary.dump(2) + "\n");

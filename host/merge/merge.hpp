@@ -29,6 +29,9 @@ struct MergeReport {
 
 // Throws Error(input) when the parts are not consecutive ranges of one image scanned with the
 // same options (or a part is incomplete), Error(output) for the output folder.
-MergeReport merge_ranges(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output, bool force);
+// hashes: the folder of a whole-image run of the same image that computed its image hashes
+// (e.g. `--block-hash none --find none --carve none`, run beside the range runs), or empty.
+MergeReport merge_ranges(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& output, bool force,
+                         const std::filesystem::path& hashes = {});
 
 }  // namespace trawl::detail
