@@ -63,16 +63,19 @@ once() {
   local name=$1
   shift
   rm -rf "${out:?}/$name"
-  local start end
-  start=$(date +%s.%N)
-  "$trawl" scan "$image" -o "$out/$name" --backend cpu -q "$@" || echo "compare_fs: $name exited with $?" >&2
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc >>"$work/$name.times"
+  local TIMEFORMAT='%R %U %S' t
+  # wall, and CPU seconds (user + system: less sensitive to other load on a shared machine)
+  t=$( { time "$trawl" scan "$image" -o "$out/$name" --backend cpu -q "$@" 2>/dev/null || echo "compare_fs: $name failed" >&2; } 2>&1 )
+  echo "$t" | awk '{print $1}' >>"$work/$name.times"
+  echo "$t" | awk '{print $2 + $3}' >>"$work/$name.cpu"
 }
-median() { sort -g "$work/$1.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$1.time"; }
+median() {
+  sort -g "$work/$1.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$1.time"
+  sort -g "$work/$1.cpu" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' >"$work/$1.cputime"
+}
 
 # Interleaved, so that a change in machine load hits every variant alike.
-rm -f "$work"/*.times
+rm -f "$work"/*.times "$work"/*.cpu
 for ((i = 0; i < repeat; ++i)); do
   once off --fs off
   once auto --fs auto
@@ -80,7 +83,7 @@ for ((i = 0; i < repeat; ++i)); do
 done
 for name in off auto map-only; do
   median "$name"
-  echo "compare_fs: $name $(tr '\n' ' ' <"$work/$name.times")s (median $(cat "$work/$name.time"))" >&2
+  echo "compare_fs: $name wall $(tr '\n' ' ' <"$work/$name.times")s (median $(cat "$work/$name.time")); cpu $(tr '\n' ' ' <"$work/$name.cpu")s (median $(cat "$work/$name.cputime"))" >&2
 done
 off=$(cat "$work/off.time")
 auto=$(cat "$work/auto.time")
@@ -89,6 +92,11 @@ files=$(python3 -c "import json;print(json.load(open('$out/auto/summary.json'))[
 hashed=$(python3 -c "import json;print(json.load(open('$out/auto/summary.json'))['filesystem']['files_hashed'])")
 mapping=$(python3 -c "import json;print(round(json.load(open('$out/auto/summary.json'))['timings']['stages_busy_s'].get('filesystem', 0), 2))")
 echo "image      $image ($(du -h --apparent-size "$image" | cut -f1), $files names, $hashed files hashed)"
-echo "fs off     ${off} s"
-echo "fs auto    ${auto} s   ratio $(echo "scale=3; $auto / $off" | bc)   (TSK walk before the pass: ${mapping} s)"
-echo "map only   ${map} s   ratio $(echo "scale=3; $map / $off" | bc)   (--no-file-hashes)"
+off_cpu=$(cat "$work/off.cputime")
+auto_cpu=$(cat "$work/auto.cputime")
+map_cpu=$(cat "$work/map-only.cputime")
+echo "                          wall (ratio)          CPU user+sys (ratio)"
+echo "fs off                    ${off} s              ${off_cpu} s"
+echo "fs auto                   ${auto} s ($(echo "scale=3; $auto / $off" | bc))   ${auto_cpu} s ($(echo "scale=3; $auto_cpu / $off_cpu" | bc))"
+echo "fs auto --no-file-hashes  ${map} s ($(echo "scale=3; $map / $off" | bc))   ${map_cpu} s ($(echo "scale=3; $map_cpu / $off_cpu" | bc))"
+echo "TSK walk before the pass: ${mapping} s"

@@ -208,6 +208,12 @@ TEST_F(FileSystemContext, Ext4FindingsAreAttributedToTheirFilesDeletedAndFreeSpa
     EXPECT_NE(xml.find("<alloc>0</alloc>"), std::string::npos);
     EXPECT_EQ(s.summary["filesystem"]["files_hashed"], s.of("file").size());
   }
+  // The case database keeps the file context (features/features.jsonl carries it).
+  const auto db = dir / "case.db";
+  sh(cli() + " case build " + q(dir / "out0") + " -o " + q(db) + " >/dev/null");
+  auto row = run("python3 -c \"import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
+                 "\\\"select fs_path, fs_state, fs_offset from occurrences where raw like 'carol.fs@%'\\\").fetchall())\" " + q(db));
+  EXPECT_EQ(row.out, "[('/gone.txt', 'deleted', " + std::to_string(at.at("carol.fs@trawl-test.org")) + ")]\n") << row.err;
 }
 
 TEST_F(FileSystemContext, FatFindingsAreAttributedAndTheDeletedFileIsMarked) {
