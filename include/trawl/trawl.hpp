@@ -103,7 +103,7 @@ struct FileSystemOptions {
 
 // Where a finding lies in a file system (the "fs" object of JSON records).
 struct FileContext {
-  std::string path;                     // "/dir/file"; empty in unallocated space
+  std::string path;                     // "/dir/file"; "" in unallocated space; "$Metadata" in the file system's own structures
   std::uint64_t inode = 0;              // inode / MFT entry / FAT directory-entry address; 0 in unallocated space
   std::string state;                    // "allocated", "deleted" or "unallocated"
   std::optional<std::uint64_t> offset;  // byte offset inside the file; absent in unallocated space
