@@ -27,5 +27,7 @@ trawl_import_library(trawl_hyperscan hs.h hs SUFFIX hs)
 trawl_import_library(trawl_phonenumber phonenumbers/phonenumberutil.h phonenumber)
 # libdeflate (whole-buffer inflate, about twice zlib's speed) for the carvers' deflate walks.
 trawl_import_library(trawl_libdeflate libdeflate.h deflate)
+# libewf for Expert Witness (E01) images.
+trawl_import_library(trawl_libewf libewf.h ewf)
 # The Sleuth Kit (libtsk-dev): volume systems, file systems, block maps.
 trawl_import_library(trawl_tsk tsk/libtsk.h tsk)

@@ -11,7 +11,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libphonenumber-dev zlib1g-dev libsqlite3-dev
   libdeflate-dev clang libclang-rt-14-dev
+  libewf-dev ewf-tools
   forensics-samples-files netpbm webp p7zip-full
+  chromium
   libtsk-dev sleuthkit e2fsprogs dosfstools mtools fdisk xz-utils forensics-samples-ntfs
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
@@ -25,7 +27,7 @@ fi
 # packages start system services when installed; setup keeps them stopped (policy-rc.d below).
 packages+=(munge slurmctld slurmd slurm-client)
 if [[ "${1:-}" == "--bench-tools" ]]; then
-  packages+=(hashdeep dc3dd foremost scalpel testdisk)
+  packages+=(hashdeep dc3dd foremost scalpel testdisk time)
 fi
 
 missing=()

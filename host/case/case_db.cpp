@@ -1,5 +1,6 @@
 #include "host/case/case_db.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -124,6 +125,7 @@ Folder inspect_folder(const fs::path& path) {
   if (auto device = f.summary.find("device"); device != f.summary.end() && device->is_object()) {
     f.label = device->value("label", "");
     f.notes = optional_text(*device, "notes");
+    if (f.notes && f.notes->empty()) f.notes.reset();  // a manifest line without notes
   }
   if (f.label.empty()) f.label = folder_label(path);
   const fs::path features = path / "features";
@@ -168,6 +170,24 @@ void read_jsonl(const fs::path& file, OnRecord on_record) {
   if (in.bad()) bad_input("case: cannot read " + in_quotes(file.string()));
 }
 
+// A batch output folder (no summary.json of its own, but sub-folders that have one) stands for
+// those sub-folders, in name order.
+std::vector<fs::path> expand_batch_folders(const std::vector<fs::path>& folders) {
+  std::vector<fs::path> out;
+  for (const auto& folder : folders) {
+    std::error_code ec;
+    std::vector<fs::path> scans;
+    if (fs::is_directory(folder, ec) && !fs::exists(folder / "summary.json", ec)) {
+      for (const auto& entry : fs::directory_iterator(folder, ec))
+        if (entry.is_directory(ec) && fs::exists(entry.path() / "summary.json", ec)) scans.push_back(entry.path());
+      std::sort(scans.begin(), scans.end());
+    }
+    if (scans.empty()) out.push_back(folder);
+    else out.insert(out.end(), scans.begin(), scans.end());
+  }
+  return out;
+}
+
 class Loader {
  public:
   explicit Loader(Database& db)
@@ -206,7 +226,8 @@ class Loader {
         });
       db_.exec("COMMIT");
     } catch (...) {
-      db_.exec("ROLLBACK");
+      // The error that got here is the one to report, not a failed rollback.
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
     ++report.devices;
@@ -360,7 +381,7 @@ CaseBuildReport build_case(const fs::path& db_file, const std::vector<fs::path>&
   // Every folder is checked, and the labels made sure to be unique, before anything is written.
   std::vector<Folder> inspected;
   std::map<std::string, fs::path> labels;
-  for (const auto& folder : folders) {
+  for (const auto& folder : expand_batch_folders(folders)) {
     inspected.push_back(inspect_folder(folder));
     auto [it, added] = labels.emplace(inspected.back().label, folder);
     if (!added)

@@ -36,7 +36,8 @@ struct CaseBuildReport {
 };
 
 // Loads every folder (a `trawl scan` output: summary.json, features/features.jsonl,
-// carved/files.jsonl) as one device, one transaction per folder. A folder that is missing, not
+// carved/files.jsonl) as one device, one transaction per folder; a batch output folder (no
+// summary.json, sub-folders that have one) loads each of its scans. A folder that is missing, not
 // a scan output, or holds a malformed record is an Error(input) before anything is written; a
 // new database is written next to its final name and renamed at the end, so a failed build
 // leaves no half case behind.

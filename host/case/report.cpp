@@ -74,7 +74,8 @@ void bar_chart(std::string& h, const Correlation& c, std::size_t top) {
   const std::size_t rows = std::min(top, c.identifiers.size());
   const int label_width = 430, bar_width = 760, row = 22, pad = 24;
   const int height = pad + static_cast<int>(rows) * row + 24;
-  const std::uint64_t most = std::max<std::uint64_t>(1, rows ? c.identifiers.front().devices.size() : 1);
+  // Bars are a share of all devices: a full bar is an identifier on every device.
+  const std::uint64_t most = std::max<std::size_t>(1, c.devices.size());
   h += "<svg id=\"top-identifiers\" role=\"img\" width=\"" + std::to_string(label_width + bar_width + 60) + "\" height=\"" +
        std::to_string(height) + "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
   h += "<text x=\"" + std::to_string(label_width) + "\" y=\"14\" font-size=\"11\" fill=\"#666\">devices holding the identifier (of " +

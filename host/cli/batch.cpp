@@ -279,7 +279,7 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
       } else {
         try {
           if (settings.resume) remove_scan_outputs(image.folder);
-          auto source = open_source(image.image);
+          auto source = open_source(image.image, settings.source);
           ImageObserver observer(display, slot, several ? image.folder.filename().string() + ": " : "");
           ImageJob job{image.folder, image.label, image.notes, settings.range};
           auto report = engine.scan(*source, job, &observer);

@@ -36,6 +36,7 @@ struct BatchSettings {
   bool quiet = false;
   bool resume = false;           // skip images the journal says are done; redo the others
   ByteRange range;
+  SourceOptions source;           // how each image is opened (E01 decode threads)
 };
 
 // Runs every image; returns the worst exit code. `print` shows one image's report (called

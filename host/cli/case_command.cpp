@@ -65,7 +65,8 @@ int run_build(const std::vector<std::string>& args) {
     std::cout << desc
               << "\nEach OUTDIR is the output folder of one `trawl scan` (one device). The device's label\n"
                  "is summary.json's device.label when the scan had one (batch manifest), else the\n"
-                 "folder's name; labels must be unique in a case.\n"
+                 "folder's name; labels must be unique in a case. The output folder of a batch scan (one\n"
+                 "sub-folder per image) stands for all its scans.\n"
                  "Example:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n";
     return 0;
   }

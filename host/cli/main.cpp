@@ -34,6 +34,7 @@ constexpr const char* overview = R"(trawl — one-pass forensic triage of disk i
 Usage:
   trawl scan IMAGE... -o OUTDIR [options]   hash images and carve files (search later)
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
+  trawl verify IMAGE.E01                    check an E01 against the hashes stored in it
   trawl blocks FILE [--limit N]             print a block-digest file as text
   trawl merge PART... -o OUTDIR             join the outputs of --range runs of one image
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
@@ -41,8 +42,9 @@ Usage:
   trawl COMMAND --help                      options of a command
   trawl --version
 
-IMAGE is a raw image, the first file of a split set (image.001), a block device, or - for
-standard input (sequential: whole-image and block hashes only).
+IMAGE is a raw image, the first file of a split set (image.001), an Expert Witness image
+(image.E01, which finds .E02, ...), a block device, or - for standard input (sequential:
+whole-image and block hashes only).
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (evidence cannot be opened),
 4 output problem, 5 unreadable ranges were zero-filled, 6 verification mismatch, 130 interrupted.
@@ -75,6 +77,18 @@ std::vector<std::string> list_option(const std::string& text) {
   return trawl::detail::split_list(text);
 }
 
+// The digests an E01 stores against the computed ones; a mismatch is meant to be seen.
+void print_verification(const trawl::ScanReport& r) {
+  if (auto it = r.acquisition.find("case_number"); it != r.acquisition.end()) std::printf("case      %s\n", it->second.c_str());
+  for (const auto& v : r.verification) {
+    if (v.match)
+      std::printf("verified  %s matches the hash stored in the image\n", v.algorithm.c_str());
+    else
+      std::printf("MISMATCH  %s: the image stores %s, its data hashes to %s\n", v.algorithm.c_str(), v.stored.c_str(),
+                  v.computed.c_str());
+  }
+}
+
 void print_report(const trawl::ScanReport& r, const fs::path& out) {
   std::printf("image     %s (%s, %llu bytes)\n", r.image.c_str(), r.source_kind.c_str(),
               static_cast<unsigned long long>(r.image_size));
@@ -94,6 +108,7 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
                 static_cast<unsigned long long>(bytes));
   }
   if (r.interrupted) std::printf("status    INTERRUPTED: partial results, no image hashes\n");
+  print_verification(r);
   if (!r.carve_notice.empty()) std::printf("carved    none: %s\n", r.carve_notice.c_str());
   if (!r.carve_tally.empty()) {
     std::string per_type;
@@ -133,6 +148,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string manifest, range, label, notes;
   unsigned jobs = 0;
   bool resume = false;
+  trawl::SourceOptions source_options;
 
   po::options_description desc("trawl scan IMAGE... -o OUTDIR [options]");
   desc.add_options()
@@ -147,6 +163,7 @@ int run_scan(const std::vector<std::string>& args) {
       ("page-size", po::value(&page), "bytes each chunk owns (default 16M)")
       ("margin", po::value(&margin), "bytes past the page each chunk also holds (default 1M)")
       ("buffers", po::value(&options.buffers), "chunk buffers in the ring (default 6)")
+      ("decode-threads", po::value(&source_options.decode_threads), "threads inflating E01 chunks (default: one per core, at most 8)")
       ("sector-size", po::value(&options.sector_size), "smallest unit retried after a read error (default 512)")
       ("jsonl", po::bool_switch(&jsonl), "stream records as JSON Lines on stdout")
       ("progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")
@@ -252,6 +269,7 @@ int run_scan(const std::vector<std::string>& args) {
   settings.quiet = quiet;
   settings.resume = resume;
   settings.range = scan_range;
+  settings.source = source_options;
   if (resume && single) options.force = true;  // the folder holds the first attempt's outputs
   trawl::Engine engine(options);
   return trawl::cli::run_batch(engine, batch, settings, print_report);
@@ -260,10 +278,11 @@ int run_scan(const std::vector<std::string>& args) {
 int run_verify(const std::vector<std::string>& args) {
   std::string image, expect;
   bool quiet = false;
-  po::options_description desc("trawl verify IMAGE --expect FILE");
+  po::options_description desc("trawl verify IMAGE [--expect FILE]");
   desc.add_options()
       ("help,h", "this help")
-      ("expect,e", po::value(&expect), "hashes.txt or summary.json of an earlier scan, or *sum/--tag lines")
+      ("expect,e", po::value(&expect), "hashes.txt or summary.json of an earlier scan, or *sum/--tag lines "
+                                        "(default for E01: the hashes stored in the image)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing; the exit code tells (0 match, 6 mismatch)");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&image));
@@ -275,12 +294,19 @@ int run_verify(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << desc << "\nExample:\n  trawl verify disk.raw --expect out/hashes.txt\n";
+    std::cout << desc << "\nExamples:\n  trawl verify disk.raw --expect out/hashes.txt\n  trawl verify disk.E01\n";
     return 0;
   }
-  if (image.empty() || expect.empty()) throw Error(ExitCode::usage, "verify: need IMAGE and --expect FILE");
-  auto expected = trawl::detail::read_expected_hashes(expect);
+  if (image.empty()) throw Error(ExitCode::usage, "verify: need IMAGE, and --expect FILE unless the image stores its hashes (E01)");
+  std::vector<trawl::ImageDigest> expected;
+  if (!expect.empty()) expected = trawl::detail::read_expected_hashes(expect);
   auto source = trawl::open_source(image);
+  // Without --expect, an image that stores its own digests (E01) is checked against them.
+  if (expect.empty()) {
+    for (const auto& [algorithm, hex] : source->stored_hashes()) expected.push_back({algorithm, hex});
+    if (expected.empty())
+      throw Error(ExitCode::usage, "verify: " + image + " stores no hashes; give --expect FILE");
+  }
   trawl::ScanOptions options;
   options.block_hashes.clear();
   options.image_hashes.clear();
@@ -300,6 +326,11 @@ int run_verify(const std::vector<std::string>& args) {
       std::printf("%-7s %s  %s%s\n", e.algorithm.c_str(), match ? "OK      " : "MISMATCH", computed[e.algorithm].c_str(),
                   match ? "" : ("  (expected " + e.hex + ")").c_str());
   }
+  // With --expect, the hashes an E01 stores are still checked (by scan); a mismatch there counts too.
+  if (!expect.empty() && !quiet)
+    for (const auto& v : report.verification)
+      if (!v.match)
+        std::printf("%-7s MISMATCH  %s  (stored in the image: %s)\n", v.algorithm.c_str(), v.computed.c_str(), v.stored.c_str());
   if (!report.bad_ranges.empty() && !quiet)
     std::printf("warning: %zu unreadable ranges were hashed as zeros\n", report.bad_ranges.size());
   if (!all_match) return static_cast<int>(ExitCode::mismatch);

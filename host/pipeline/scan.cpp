@@ -101,6 +101,8 @@ void request_stop() noexcept { stop_requested.store(true); }
 
 ExitCode ScanReport::exit_code() const noexcept {
   if (interrupted) return ExitCode::interrupted;
+  for (const auto& v : verification)
+    if (!v.match) return ExitCode::mismatch;
   if (!bad_ranges.empty()) return ExitCode::read_errors;
   return ExitCode::ok;
 }
@@ -162,8 +164,22 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     throw Error(ExitCode::usage, "--range length must be a multiple of the page size (" + std::to_string(options.page_size) +
                                      ") unless the range reaches the end of the image");
   if (ranged) options.image_hashes.clear();  // as the summary reports them
-  const std::vector<HashAlgorithm> no_algorithms;
-  const auto& image_algorithms = ranged ? no_algorithms : image_algorithms_all;
+  std::vector<HashAlgorithm> image_algorithms = ranged ? std::vector<HashAlgorithm>{} : image_algorithms_all;
+  // Digests stored in the evidence (E01) are checked at the end of a whole pass: their
+  // algorithms are computed even when they were not asked for.
+  const auto stored_hashes = ranged ? std::map<std::string, std::string>{} : source.stored_hashes();
+  std::vector<std::string> added_for_verification;
+  for (const auto& [name, hex] : stored_hashes) {
+    HashAlgorithm a{};
+    try {
+      a = image_algorithm(name);
+    } catch (const Error&) {
+      continue;  // an algorithm trawl does not compute cannot be verified
+    }
+    if (std::find(image_algorithms.begin(), image_algorithms.end(), a) != image_algorithms.end()) continue;
+    image_algorithms.push_back(a);
+    added_for_verification.push_back(name);
+  }
 
   ScanReport report;
   report.image = source.paths().front();
@@ -179,6 +195,9 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   RunLog log = writes ? RunLog(options.output / "trawl.log") : RunLog();
   log.write("info", "trawl " + std::string(version()) + " scan " + report.image + " (" + report.source_kind + ")");
   for (const auto& w : warnings) notify(observer, log, "warning: " + w);
+  for (const auto& name : added_for_verification)
+    notify(observer, log, "also computing " + name + " to verify the " + name + " stored in the " + report.source_kind + " image");
+  report.acquisition = source.acquisition();
 
   auto [backend, backend_notice] = select_backend(options.backend, options.threads);
   report.backend = std::string(backend->name());
@@ -315,6 +334,15 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   // An interrupted pass has seen only part of the image: its digests must not look final.
   if (!report.interrupted)
     for (auto& s : image_stages) report.image_hashes.push_back({std::string(info(s->algorithm()).name), s->final_hex()});
+  // The stored digests are compared after a complete pass only (a partial one proves nothing).
+  if (!report.interrupted) {
+    for (const auto& [name, hex] : stored_hashes) {
+      auto computed = std::find_if(report.image_hashes.begin(), report.image_hashes.end(),
+                                   [&](const ImageDigest& d) { return d.algorithm == name; });
+      if (computed == report.image_hashes.end()) continue;
+      report.verification.push_back({name, hex, computed->hex, computed->hex == hex});
+    }
+  }
   if (block_stage && !report.interrupted) {
     for (auto& output : block_stage->outputs()) {
       output.writer->close(report.image_size, ranged ? report.range.offset + report.range.length : 0);
@@ -353,6 +381,13 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   report.wall_seconds = std::chrono::duration<double>(clock::now() - started).count();
   times.finished_utc = utc_now();
 
+  for (const auto& v : report.verification) {
+    if (v.match) {
+      log.write("info", "verified: computed " + v.algorithm + " equals the one stored in the image");
+    } else {
+      notify(observer, log, "error: " + v.algorithm + " MISMATCH: the image stores " + v.stored + ", its data hashes to " + v.computed);
+    }
+  }
   for (const auto& bad : report.bad_ranges) {
     log.write("error", "unreadable, zero-filled: offset " + std::to_string(bad.offset) + " length " + std::to_string(bad.length));
     if (observer) observer->on_record(bad_range_record(report.image, bad).dump());
@@ -366,6 +401,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
 
   auto summary = summary_json(report, options, times);
   if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
+  add_stored_evidence_json(summary, report);
   summary["filesystems"] = filesystems_json(report);
   summary["filesystem"] = filesystem_section_json(report, options);
   if (writes) {

@@ -54,4 +54,13 @@ nlohmann::json image_hash_record(const std::string& image, const ImageDigest& di
   return {{"record", "image_hash"}, {"image", image}, {"algorithm", digest.algorithm}, {"digest", digest.hex}};
 }
 
+void add_stored_evidence_json(nlohmann::json& summary, const ScanReport& r) {
+  if (!r.acquisition.empty()) summary["acquisition"] = r.acquisition;
+  if (r.verification.empty()) return;
+  nlohmann::json verification = nlohmann::json::object();
+  for (const auto& v : r.verification)
+    verification[v.algorithm] = {{"stored", v.stored}, {"computed", v.computed}, {"match", v.match}};
+  summary["verification"] = verification;
+}
+
 }  // namespace trawl::detail

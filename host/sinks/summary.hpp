@@ -23,4 +23,8 @@ nlohmann::json image_record(const ScanReport& report, const std::vector<std::str
 nlohmann::json bad_range_record(const std::string& image, const ByteRange& range);
 nlohmann::json image_hash_record(const std::string& image, const ImageDigest& digest);
 
+// What an evidence container (E01) recorded: "acquisition" (its metadata) and "verification"
+// (per algorithm: stored, computed, match); nothing for raw images.
+void add_stored_evidence_json(nlohmann::json& summary, const ScanReport& report);
+
 }  // namespace trawl::detail

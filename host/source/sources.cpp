@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "host/source/ewf_source.hpp"
 #include "host/util/text.hpp"
 
 namespace trawl::detail {
@@ -207,11 +208,15 @@ std::vector<ByteRange> parse_ranges(std::string_view text) {
 
 namespace trawl {
 
-std::unique_ptr<Source> open_source(const std::string& path) {
+std::unique_ptr<Source> open_source(const std::string& path) { return open_source(path, SourceOptions{}); }
+
+std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions& options) {
   if (path.empty()) throw Error(ExitCode::input, "empty image path");
   std::unique_ptr<Source> source;
   if (path == "-") {
     source = std::make_unique<detail::StreamSource>(STDIN_FILENO, "-");
+  } else if (detail::looks_like_ewf(path)) {
+    source = detail::EwfSource::open(path, options.decode_threads);
   } else if (detail::split_name(path)) {
     source = detail::SplitSource::open(path);  // also a set of one: then a gap is still detected
   } else {

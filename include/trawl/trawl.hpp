@@ -65,15 +65,31 @@ class Source {
   virtual std::optional<std::uint64_t> size() const = 0;
   // False for stdin and pipes: stages that need to seek (carving) cannot run on them.
   virtual bool random_access() const = 0;
-  // "raw", "split", "device" or "stdin".
+  // "raw", "split", "device", "stdin" or "e01".
   virtual std::string_view kind() const = 0;
   // The files behind the source, in image order ("-" for stdin).
   virtual std::vector<std::string> paths() const = 0;
+  // Image digests recorded in the evidence container at acquisition (E01: "md5", "sha1"),
+  // lowercase hex by algorithm name. Empty for raw images. scan() verifies them.
+  virtual std::map<std::string, std::string> stored_hashes() const { return {}; }
+  // Acquisition metadata of the container (E01: case_number, examiner_name, evidence_number,
+  // description, notes, acquiry_date, system_date, ...). Empty for raw images.
+  virtual std::map<std::string, std::string> acquisition() const { return {}; }
+};
+
+// How sources are opened; the defaults suit most runs.
+struct SourceOptions {
+  // Threads that read and inflate compressed E01 chunks side by side, the calling thread
+  // included; 0 = one per core, at most 8.
+  unsigned decode_threads = 0;
 };
 
 // Opens evidence read-only: a raw image, the first file of a split set (image.001 finds .002, ...),
 // a block device, or "-" for stdin. Throws Error(ExitCode::input) with a one-line reason.
+// An Expert Witness image (.E01, also found by its EVF signature) opens its whole segment set
+// (.E02, ...) through libewf; an incomplete or truncated set is refused.
 std::unique_ptr<Source> open_source(const std::string& path);
+std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions& options);
 
 // File carving: signatures found in the pass, each candidate walked through its format's
 // structure (carvers/), carved files written to OUTPUT/carved/<type>/<offset>.<ext> with a DFXML
@@ -200,6 +216,14 @@ struct IdentifierSummary {
   std::uint64_t watchlist_hits = 0;
 };
 
+// A digest stored in the evidence container, checked against the one the pass computed.
+struct HashVerification {
+  std::string algorithm;
+  std::string stored;    // lowercase hex, from Source::stored_hashes()
+  std::string computed;  // lowercase hex
+  bool match = false;
+};
+
 struct ScanReport {
   std::string image;          // the path given
   std::string label;          // ImageJob::label (the device), or empty
@@ -223,6 +247,9 @@ struct ScanReport {
   std::uint64_t files_hashed = 0;                 // files in files/report.xml
   double wall_seconds = 0;
   bool interrupted = false;
+  std::map<std::string, std::string> acquisition;  // Source::acquisition()
+  // One per stored digest, after a complete pass; any mismatch makes exit_code() mismatch.
+  std::vector<HashVerification> verification;
   ExitCode exit_code() const noexcept;
 };
 

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "host/case/correlate.hpp"
+#include "host/case/report.hpp"
 #include "support/test_support.hpp"
 
 namespace trawl::test {
@@ -272,6 +274,12 @@ TEST_F(Case, OutputsAreTheSameWhateverTheOrderTheFoldersWereLoadedIn) {
   for (const char* name : {"shared_identifiers.csv", "shared_identifiers.json", "phone_near_adid.csv", "phone_near_adid.json",
                            "shared_files.csv", "shared_files.json"})
     EXPECT_EQ(read_text(other / "report" / name), read_text(dir_->path() / "report" / name)) << name;
+  // A batch output folder (one sub-folder per device, no summary of its own) loads all its scans.
+  r = run(cli() + " case build " + q(dir_->path() / "scans") + " -o " + q(other / "batch.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "batch.db") + " -o " + q(other / "batch") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.json"), read_text(dir_->path() / "report" / "shared_identifiers.json"));
   // Without -o: the shared identifiers as CSV on stdout.
   r = run(cli() + " case correlate " + q(other / "case.db"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -341,6 +349,12 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_NE(r.err.find("features.jsonl"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(other / "x.db"));
   EXPECT_FALSE(fs::exists(other / "x.db.partial"));
+  // A scan from before features.jsonl existed: refused with the reason, not loaded without identifiers.
+  fs::copy(dir_->path() / "scans" / "dev-d", other / "old", fs::copy_options::recursive);
+  fs::remove(other / "old" / "features" / "features.jsonl");
+  r = run(build + q(other / "old") + " -o " + q(other / "x.db"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("scan again"), std::string::npos) << r.err;
   // Two folders with one name: the labels would clash.
   fs::create_directories(other / "again");
   fs::copy(dir_->path() / "scans" / "dev-a", other / "again" / "dev-a", fs::copy_options::recursive);
@@ -369,6 +383,16 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_TRUE(one_line(r)) << r.err;
   r = run(cli() + " case correlate " + q(other / "none.db"));
   EXPECT_EQ(r.exit_code, 3) << r.err;
+  // A case of another schema version is refused, not misread.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((other / "x.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  r = run(cli() + " case correlate " + q(other / "x.db"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("schema version 2"), std::string::npos) << r.err;
   // Earlier outputs are not overwritten without --force.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "report"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
@@ -377,6 +401,24 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = run(cli() + " case frobnicate");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+TEST(CaseText, CsvFieldsAreQuotedAndFormulasNeutralised) {
+  using detail::csv_field;
+  EXPECT_EQ(csv_field("+33612345678"), "+33612345678");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("line\nbreak"), "\"line\nbreak\"");
+  EXPECT_EQ(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_field(""), "");
+}
+
+TEST(CaseText, HtmlEscapeLeavesNoMarkupAndNoControlCharacters) {
+  using detail::html_escape;
+  EXPECT_EQ(html_escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+  EXPECT_EQ(html_escape(std::string("a\0b\x1b", 4)), "a\uFFFDb\uFFFD");
+  EXPECT_EQ(html_escape("caf\u00e9 +33"), "caf\u00e9 +33");
 }
 
 // The report opens in headless Chromium without a console message, and its screenshot shows the
