@@ -253,7 +253,7 @@ TEST_F(FileSystemContext, FatFindingsAreAttributedAndTheDeletedFileIsMarked) {
   expect_file_hashes_match_icat(s, image, files);
 }
 
-TEST_F(FileSystemContext, PartitionedImageAttributesThroughTheMbrAndSplitRawGivesTheSame) {
+TEST_F(FileSystemContext, PartitionedImageAttributesThroughTheMbrAndSplitRawAndE01GiveTheSame) {
   const auto at = make_tree(dir / "root");
   const auto image = dir / "disk.img";
   const std::uint64_t start = 2048 * 512;
@@ -276,6 +276,17 @@ TEST_F(FileSystemContext, PartitionedImageAttributesThroughTheMbrAndSplitRawGive
   auto split = scan(dir / "part.001", "split", "--carve none");
   EXPECT_EQ(split.email("bob.fs@trawl-test.org")["fs"], s.email("bob.fs@trawl-test.org")["fs"]);
   EXPECT_EQ(split.of("file").size(), s.of("file").size());
+
+  // And as an E01 (ewf-tools' ewfacquire): the same file context and file hashes.
+  if (run("command -v ewfacquire").exit_code != 0) GTEST_SKIP() << "ewfacquire (Debian ewf-tools) is not installed";
+  sh("ewfacquire -u -q -t " + q(dir / "disk") + " -c fast -f encase6 " + q(image) + " >/dev/null");
+  auto e01 = scan(dir / "disk.E01", "e01", "--carve none");
+  EXPECT_EQ(e01.summary["filesystems"], s.summary["filesystems"]);
+  EXPECT_EQ(e01.email("bob.fs@trawl-test.org")["fs"], s.email("bob.fs@trawl-test.org")["fs"]);
+  std::map<std::string, std::string> raw_hashes, e01_hashes;
+  for (const auto& r : s.of("file")) raw_hashes[r["path"]] = r["sha256"];
+  for (const auto& r : e01.of("file")) e01_hashes[r["path"]] = r["sha256"];
+  EXPECT_EQ(e01_hashes, raw_hashes);
 }
 
 TEST_F(FileSystemContext, ImageWithoutFileSystemScansAsRawWithNoFsObjects) {
