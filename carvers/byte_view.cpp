@@ -12,17 +12,66 @@ ByteView::ByteView(const Source& source, std::uint64_t start, std::uint64_t size
 
 ByteView::ByteView(std::span<const std::byte> bytes) : size_(bytes.size()), resident_(bytes) {}
 
+namespace {
+
+std::vector<std::uint64_t> starts_of(const std::vector<ByteRange>& runs, std::uint64_t& total) {
+  std::vector<std::uint64_t> starts;
+  total = 0;
+  for (const auto& r : runs) {
+    starts.push_back(total);
+    total += r.length;
+  }
+  return starts;
+}
+
+}  // namespace
+
+ByteView::ByteView(const Source& source, std::vector<ByteRange> runs, std::uint64_t size, std::span<const std::byte> resident,
+                   std::uint64_t resident_offset, bool limited)
+    : source_(&source), limited_(limited), runs_(std::move(runs)), resident_(resident), resident_offset_(resident_offset) {
+  std::uint64_t total = 0;
+  run_starts_ = starts_of(runs_, total);
+  start_ = runs_.empty() ? 0 : runs_.front().offset;
+  size_ = std::min(size, total);
+}
+
+ByteView::ByteView(std::span<const std::byte> bytes, std::vector<ByteRange> runs, std::uint64_t size)
+    : runs_(std::move(runs)), resident_(bytes) {
+  std::uint64_t total = 0;
+  run_starts_ = starts_of(runs_, total);
+  start_ = runs_.empty() ? 0 : runs_.front().offset;
+  size_ = std::min(size, total);
+}
+
+ByteView ByteView::with_runs(std::vector<ByteRange> runs, std::uint64_t size) const {
+  if (!source_) return ByteView(resident_, std::move(runs), size);
+  return ByteView(*source_, std::move(runs), size, resident_, resident_offset_, limited_);
+}
+
+std::uint64_t ByteView::locate(std::uint64_t pos, std::uint64_t& run_end) const {
+  if (runs_.empty()) {
+    run_end = size_;
+    return start_ + pos;
+  }
+  // The last run that starts at or before pos (runs of length 0 are passed over).
+  const auto it = std::upper_bound(run_starts_.begin(), run_starts_.end(), pos);
+  const auto i = static_cast<std::size_t>(it - run_starts_.begin()) - 1;
+  run_end = std::min(size_, run_starts_[i] + runs_[i].length);
+  return runs_[i].offset + (pos - run_starts_[i]);
+}
+
 std::span<const std::byte> ByteView::window(std::uint64_t pos, std::uint64_t max_len) const {
   if (pos >= size_) throw EndOfView();
-  const std::uint64_t want = std::min<std::uint64_t>(std::max<std::uint64_t>(max_len, 1), size_ - pos);
-  const std::uint64_t absolute = start_ + pos;
+  std::uint64_t run_end = size_;
+  const std::uint64_t absolute = locate(pos, run_end);
+  const std::uint64_t want = std::min<std::uint64_t>(std::max<std::uint64_t>(max_len, 1), run_end - pos);
   // Resident bytes first: no copy, no read.
   if (absolute >= resident_offset_ && absolute - resident_offset_ < resident_.size()) {
     const std::uint64_t at = absolute - resident_offset_;
     const std::uint64_t run = resident_.size() - at;
     fast_ = resident_.data() + at;
     fast_begin_ = pos;
-    fast_end_ = pos + std::min(run, size_ - pos);
+    fast_end_ = pos + std::min(run, run_end - pos);
     return {fast_, static_cast<std::size_t>(std::min(run, want))};
   }
   if (!source_) throw EndOfView();
@@ -43,7 +92,7 @@ std::span<const std::byte> ByteView::window(std::uint64_t pos, std::uint64_t max
   const std::uint64_t run = slot->valid - at;
   fast_ = slot->bytes.get() + at;
   fast_begin_ = pos;
-  fast_end_ = pos + std::min(run, size_ - pos);
+  fast_end_ = pos + std::min(run, run_end - pos);
   return {fast_, static_cast<std::size_t>(std::min(run, want))};
 }
 

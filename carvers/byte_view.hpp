@@ -40,12 +40,24 @@ class ByteView {
            std::uint64_t resident_offset, bool limited);
   // A view of bytes in memory only (tests, fuzz targets, carving inside a buffer).
   explicit ByteView(std::span<const std::byte> bytes);
+  // A file in fragments: view position 0 is runs[0].offset, and the view's bytes are the runs'
+  // bytes one after the other (absolute image offsets; for the memory-only form, offsets into
+  // `bytes`). `size` is at most the sum of the runs' lengths. Walks read it as if it were one
+  // contiguous file, so the same walk validates a reassembly (carvers/reassemble.hpp).
+  ByteView(const Source& source, std::vector<ByteRange> runs, std::uint64_t size, std::span<const std::byte> resident,
+           std::uint64_t resident_offset, bool limited);
+  ByteView(std::span<const std::byte> bytes, std::vector<ByteRange> runs, std::uint64_t size = UINT64_MAX);
+  // A fragmented view over the same evidence as this one (its source, or its memory bytes), with
+  // runs in this view's absolute coordinates.
+  ByteView with_runs(std::vector<ByteRange> runs, std::uint64_t size) const;
   ByteView(const ByteView&) = delete;
   ByteView& operator=(const ByteView&) = delete;
 
   std::uint64_t size() const { return size_; }
   bool limited() const { return limited_; }  // the size limit, not the image, ends this view
   std::uint64_t start() const { return start_; }
+  // The runs of a fragmented view (empty: one contiguous run from start()).
+  const std::vector<ByteRange>& runs() const { return runs_; }
   // True when [pos, pos + n) lies inside the view (overflow-safe).
   bool has(std::uint64_t pos, std::uint64_t n) const { return pos <= size_ && n <= size_ - pos; }
 
@@ -72,6 +84,9 @@ class ByteView {
 
  private:
   std::uint64_t le(std::uint64_t pos, unsigned n) const;
+  // The absolute offset of view position pos (< size_) and the view position where the run
+  // holding it ends.
+  std::uint64_t locate(std::uint64_t pos, std::uint64_t& run_end) const;
   std::uint64_t be(std::uint64_t pos, unsigned n) const;
 
   static constexpr std::size_t block_size = 256 << 10;  // cache granule, absolute-aligned
@@ -87,6 +102,8 @@ class ByteView {
   std::uint64_t start_ = 0;         // absolute offset of view position 0
   std::uint64_t size_ = 0;
   bool limited_ = false;
+  std::vector<ByteRange> runs_;            // fragments; empty: contiguous
+  std::vector<std::uint64_t> run_starts_;  // view position of each run's first byte
   std::span<const std::byte> resident_;  // image bytes in memory: the chunk, or the whole view
   std::uint64_t resident_offset_ = 0;    // absolute offset of resident_[0]
   mutable std::array<Slot, cache_slots> slots_{};

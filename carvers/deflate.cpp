@@ -141,6 +141,7 @@ class ZlibRun {
     }
   }
   const Inflated& result() const { return result_; }
+  std::uint64_t total_in() const { return inflater_.z.total_in; }
 
  private:
   RawInflater inflater_;
@@ -187,6 +188,51 @@ std::optional<Inflated> inflate_raw(const ByteView& view, std::uint64_t pos, std
   }
   if (zlib.run(view, pos, max_in, max_out, UINT64_MAX) == ZlibRun::done) return zlib.result();
   return std::nullopt;
+}
+
+std::uint64_t inflate_stop_at(const ByteView& view, std::uint64_t pos, std::uint64_t max_in) {
+  if (max_in == 0) return 0;
+  ZlibRun zlib;
+  zlib.run(view, pos, max_in, std::uint64_t{1} << 40, UINT64_MAX);
+  return zlib.total_in();
+}
+
+InflateState::InflateState() : z_(std::make_unique<z_stream_s>()) {
+  *z_ = z_stream{};
+  ready_ = inflateInit2(z_.get(), -MAX_WBITS) == Z_OK;
+  if (!ready_) throw std::bad_alloc();
+}
+
+InflateState::InflateState(const InflateState& other)
+    : z_(std::make_unique<z_stream_s>()), produced_(other.produced_), crc_(other.crc_) {
+  *z_ = z_stream{};
+  ready_ = inflateCopy(z_.get(), const_cast<z_stream_s*>(other.z_.get())) == Z_OK;
+  if (!ready_) throw std::bad_alloc();
+}
+
+InflateState::~InflateState() {
+  if (ready_) inflateEnd(z_.get());
+}
+
+std::uint64_t InflateState::total_in() const { return z_->total_in; }
+
+InflateState::Result InflateState::feed(std::span<const std::byte> in) {
+  thread_local unsigned char sink[32 << 10];
+  z_stream& z = *z_;
+  z.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  while (z.avail_in > 0) {
+    z.next_out = sink;
+    z.avail_out = sizeof sink;
+    const int rc = ::inflate(&z, Z_NO_FLUSH);
+    const std::size_t made = sizeof sink - z.avail_out;
+    crc_ = static_cast<std::uint32_t>(::crc32_z(crc_, sink, made));
+    produced_ += made;
+    if (rc == Z_STREAM_END) return end;
+    if (rc == Z_BUF_ERROR && z.avail_out == 0) continue;
+    if (rc != Z_OK) return error;
+  }
+  return more;
 }
 
 }  // namespace trawl::carvers

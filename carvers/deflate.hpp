@@ -3,7 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
+
+struct z_stream_s;
 
 #include "carvers/byte_view.hpp"
 
@@ -19,5 +23,32 @@ struct Inflated {
 // at most max_out. nullopt: not valid deflate data, or more than max_in/max_out would be needed.
 // Throws EndOfView when the view ends before the stream does.
 std::optional<Inflated> inflate_raw(const ByteView& view, std::uint64_t pos, std::uint64_t max_in, std::uint64_t max_out);
+
+// How many input bytes from pos zlib's streaming inflate consumed before it stopped: at an error,
+// at the stream's end, at a long run of zeros (see inflate_raw), or after max_in bytes. Where a
+// damaged stream (a file in fragments) goes wrong. Throws EndOfView like inflate_raw.
+std::uint64_t inflate_stop_at(const ByteView& view, std::uint64_t pos, std::uint64_t max_in);
+
+// Raw inflate as a value that can be copied (inflateCopy): a checkpoint from which several
+// continuations of a stream are tried. The output is dropped; its CRC-32 and length are kept.
+class InflateState {
+ public:
+  enum Result { more, end, error };
+  InflateState();
+  InflateState(const InflateState& other);
+  InflateState& operator=(const InflateState&) = delete;
+  ~InflateState();
+  // Feeds input; `end`: the stream's final block ended (the rest of `in` is not used).
+  Result feed(std::span<const std::byte> in);
+  std::uint64_t total_in() const;   // input bytes used, over all feeds (and those of the copied state)
+  std::uint64_t produced() const { return produced_; }
+  std::uint32_t crc() const { return crc_; }  // CRC-32 of the output so far
+
+ private:
+  std::unique_ptr<z_stream_s> z_;
+  bool ready_ = false;
+  std::uint64_t produced_ = 0;
+  std::uint32_t crc_ = 0;
+};
 
 }  // namespace trawl::carvers

@@ -35,7 +35,12 @@ Carve walk(const ByteView& v) {
   if (flags & 2) pos += 2;  // FHCRC
   // A deflate stream cannot expand more than 1032:1; anything claiming more is not one.
   auto inflated = inflate_raw(v, pos, v.size() - std::min(v.size(), pos), std::uint64_t{1} << 40);
-  if (!inflated) return not_this();
+  if (!inflated) {
+    // A stream that decoded for a sector or more before it went wrong is a damaged (or
+    // fragmented) file; one that fails at once is a chance match of the signature.
+    const std::uint64_t stop = pos + inflate_stop_at(v, pos, v.size() - std::min(v.size(), pos));
+    return stop >= 512 ? corrupt(stop, "deflate data does not decode") : not_this();
+  }
   const std::uint64_t trailer = pos + inflated->consumed;
   if (v.u32le(trailer) != inflated->crc || v.u32le(trailer + 4) != (inflated->produced & 0xFFFFFFFF))
     return corrupt(trailer, "trailer CRC or length does not match the data");

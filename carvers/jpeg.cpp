@@ -2,9 +2,15 @@
 // Segments are skipped by their length, so an EXIF thumbnail (a whole JPEG inside APP1, with its
 // own EOI) never ends the file early. Entropy-coded data is checked as it is skipped: after 0xFF
 // only a stuffed 0x00, the next restart marker in sequence, or a marker that may follow a scan.
+// In sequential Huffman frames (baseline and extended), every scan is also decoded (jpeg_scan.hpp):
+// every code, every block's coefficient count, the MCU count the frame implies; so a file whose
+// scan data was cut and continued by other bytes (fragmented, overwritten) fails where the data
+// stops decoding, even when those bytes are zeros or another JPEG's scan data.
+#include <algorithm>
 #include <cstring>
 
 #include "carvers/formats.hpp"
+#include "carvers/jpeg_scan.hpp"
 
 namespace trawl::carvers {
 namespace {
@@ -53,11 +59,54 @@ std::uint64_t skip_scan(const ByteView& v, std::uint64_t pos, unsigned restart_i
   }
 }
 
+struct Frame {
+  unsigned precision = 8, width = 0, height = 0, hmax = 1, vmax = 1, count = 0;
+  bool huffman_sequential = false;
+  std::array<unsigned, 4> id{}, h{}, v{};
+};
+
+// The scan header at `body` (after the length) as a decoder setup; nullopt when this scan is not
+// decoded (progressive or arithmetic frame, height from a DNL, a table never defined).
+std::optional<JpegScanSetup> scan_setup(const ByteView& v, std::uint64_t body, const Frame& f, const std::array<JpegHuffman, 4>& dc,
+                                        const std::array<JpegHuffman, 4>& ac, unsigned restart_interval) {
+  if (!f.huffman_sequential || f.height == 0 || f.width == 0) return std::nullopt;
+  JpegScanSetup s;
+  s.precision = f.precision;
+  s.restart_interval = restart_interval;
+  s.count = v.u8(body + 2);
+  for (unsigned i = 0; i < s.count; ++i) {
+    const unsigned id = v.u8(body + 3 + 2 * i), tables = v.u8(body + 4 + 2 * i);
+    unsigned c = 0;
+    while (c < f.count && f.id[c] != id) ++c;
+    if (c == f.count || (tables >> 4) > 3 || (tables & 15) > 3) return std::nullopt;
+    if (!dc[tables >> 4].defined || !ac[tables & 15].defined) return std::nullopt;
+    s.dc[i] = tables >> 4;
+    s.ac[i] = 4 + (tables & 15);
+    if (s.count == 1) {
+      // One component alone: its own blocks, in raster order.
+      const std::uint64_t w = (std::uint64_t{f.width} * f.h[c] + f.hmax - 1) / f.hmax, ht = (std::uint64_t{f.height} * f.v[c] + f.vmax - 1) / f.vmax;
+      s.blocks[i] = 1;
+      s.mcus = ((w + 7) / 8) * ((ht + 7) / 8);
+    } else {
+      s.blocks[i] = f.h[c] * f.v[c];
+    }
+  }
+  for (unsigned t = 0; t < 4; ++t) {
+    s.tables[t] = dc[t];
+    s.tables[4 + t] = ac[t];
+  }
+  if (s.count > 1)
+    s.mcus = ((std::uint64_t{f.width} + 8 * f.hmax - 1) / (8 * f.hmax)) * ((std::uint64_t{f.height} + 8 * f.vmax - 1) / (8 * f.vmax));
+  return s;
+}
+
 Carve walk(const ByteView& v) {
   if (!v.has(0, 4)) return not_this();
   std::uint64_t pos = 2;  // at the 0xFF of the marker after SOI
   bool frame = false, scan = false;
   unsigned restart_interval = 0;
+  Frame f;
+  std::array<JpegHuffman, 4> dc, ac;
   // Until two segments have parsed, a failure means a chance match of the signature, not a JPEG.
   int segments = 0;
   for (;;) {
@@ -84,6 +133,37 @@ Carve walk(const ByteView& v) {
           components > 4 || length != 8 + 3 * components)
         return !recognised ? not_this() : corrupt(pos, "bad frame header");
       frame = true;
+      f = Frame{};
+      f.precision = precision;
+      f.height = v.u16be(body + 3);
+      f.width = v.u16be(body + 5);
+      f.count = components;
+      f.huffman_sequential = (m == 0xC0 || m == 0xC1) && precision != 16;
+      for (unsigned i = 0; i < components; ++i) {
+        f.id[i] = v.u8(body + 8 + 3 * i);
+        const unsigned sampling = v.u8(body + 9 + 3 * i);
+        f.h[i] = sampling >> 4;
+        f.v[i] = sampling & 15;
+        if (f.h[i] < 1 || f.h[i] > 4 || f.v[i] < 1 || f.v[i] > 4) f.huffman_sequential = false;
+        f.hmax = std::max(f.hmax, f.h[i]);
+        f.vmax = std::max(f.vmax, f.v[i]);
+      }
+    } else if (m == 0xC4) {
+      // Huffman tables, for decoding the scans; a table that is not a prefix code is left undefined.
+      for (std::uint64_t t = body + 2; t + 17 <= body + length;) {
+        const unsigned kind = v.u8(t) >> 4, slot = v.u8(t) & 15;
+        std::array<std::uint8_t, 16> counts{};
+        unsigned total = 0;
+        for (unsigned i = 0; i < 16; ++i) total += counts[i] = v.u8(t + 1 + i);
+        if (total > 256 || t + 17 + total > body + length) break;
+        std::array<std::uint8_t, 256> values{};
+        for (unsigned i = 0; i < total; ++i) values[i] = v.u8(t + 17 + i);
+        if (kind <= 1 && slot <= 3) {
+          auto& table = kind == 0 ? dc[slot] : ac[slot];
+          table.defined = table.build(counts, std::span(values).first(total));
+        }
+        t += 17 + total;
+      }
     } else if (m == 0xDD) {
       if (length != 4) return !recognised ? not_this() : corrupt(pos, "bad DRI segment");
       restart_interval = v.u16be(body + 2);
@@ -91,8 +171,21 @@ Carve walk(const ByteView& v) {
       const unsigned n = v.u8(body + 2);
       if (!frame || n == 0 || n > 4 || length != 6 + 2 * n) return !recognised ? not_this() : corrupt(pos, "bad scan header");
       scan = true;
+      const std::uint64_t data = body + length;
+      if (auto setup = scan_setup(v, body, f, dc, ac, restart_interval)) {
+        JpegDecoder d;
+        d.pos = data;
+        while (d.mcu < setup->mcus)
+          if (d.step(v, *setup) == JpegDecoder::fault) return corrupt(d.pos, "entropy-coded data does not decode");
+        // The last MCU ends the data: the rest of its byte is padding, and a marker follows.
+        d.nbits = 0;
+        if (d.byte(v) != -1) return corrupt(d.pos, "entropy-coded data goes on past the last MCU");
+        pos = d.pos;
+      } else {
+        pos = data;
+      }
       std::string fault;
-      pos = skip_scan(v, body + length, restart_interval, fault);
+      pos = skip_scan(v, pos, restart_interval, fault);
       if (!fault.empty()) return corrupt(pos, fault);
       ++segments;
       continue;
@@ -103,6 +196,22 @@ Carve walk(const ByteView& v) {
 }
 
 }  // namespace
+
+bool JpegHuffman::build(std::span<const std::uint8_t, 16> counts, std::span<const std::uint8_t> vals) {
+  std::int32_t code = 0, k = 0;
+  for (unsigned l = 1; l <= 16; ++l) {
+    valptr[l] = k;
+    mincode[l] = code;
+    code += counts[l - 1];
+    k += counts[l - 1];
+    maxcode[l] = counts[l - 1] ? code - 1 : -1;
+    if (code > (1 << l)) return false;  // more codes than this length holds
+    code <<= 1;
+  }
+  if (static_cast<std::size_t>(k) != vals.size()) return false;
+  std::copy(vals.begin(), vals.end(), values.begin());
+  return true;
+}
 
 const CarverSpec jpeg_spec{"jpeg", "jpg", "JPEG image (JFIF, EXIF)", 128ull << 20, signatures, walk};
 

@@ -19,4 +19,5 @@ set(TRAWL_CARVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/rar.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/elf.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/reassemble.cpp
 )

@@ -8,10 +8,13 @@ SHA-256 and matches it against the originals. Per type of the originals:
   exact      files recovered byte-exact (some output has the original's SHA-256), of
   contiguous the files written whole and in one piece (the figure tools can be compared on);
   fragmented / truncated: exact recoveries among those (a carver without reassembly gets none);
+  frag_1M    the fragmented files whose gap is at most 1 MiB (what trawl's default --max-gap reaches);
   missed     contiguous files with no exact output.
 Per output type (by extension): outputs that match no original ("junk"). For trawl (OUTDIR
 holding carved/files.jsonl) outputs that lie inside another carved file ("nested": thumbnails,
-pictures inside documents) are counted apart, since the originals list only whole files."""
+pictures inside documents) are counted apart, since the originals list only whole files, and
+reassembled outputs (carved from two pieces) that match no original are counted as
+"reassembled_wrong" (must be 0)."""
 import argparse
 import collections
 import hashlib
@@ -52,6 +55,7 @@ def score(manifest_path, outdir):
     with open(manifest_path) as f:
         manifest = json.load(f)
     nested = set()
+    reassembled = []  # sha256 of trawl's reassembled outputs
     jsonl = os.path.join(outdir, "carved", "files.jsonl")
     if os.path.exists(jsonl):  # trawl: which outputs lie inside another carved file
         with open(jsonl) as f:
@@ -59,6 +63,8 @@ def score(manifest_path, outdir):
                 r = json.loads(line)
                 if r.get("parent") is not None and r.get("file"):
                     nested.add(os.path.normpath(os.path.join(outdir, r["file"])))
+                if r.get("reassembled"):
+                    reassembled.append(r["sha256"])
     outputs = []
     # trawl's output folder also holds hashes, features and logs: only carved/ is carving.
     walk_root = os.path.join(outdir, "carved") if os.path.isdir(os.path.join(outdir, "carved")) else outdir
@@ -87,6 +93,8 @@ def score(manifest_path, outdir):
         else:
             t["fragmented"] += 1
             t["fragmented_exact"] += hit
+            (a, alen), (b, _) = e["fragments"][0], e["fragments"][1]
+            t["frag_1M"] += b - (a + alen) <= (1 << 20)
     junk = collections.Counter()
     nested_junk = collections.Counter()
     for digest, paths in got.items():
@@ -98,6 +106,9 @@ def score(manifest_path, outdir):
             else:
                 junk[output_type(p)] += 1
     return {"outputs": len(outputs), "per_type": per, "junk": junk, "nested": nested_junk,
+            "reassembled": len(reassembled), "reassembled_wrong": sum(1 for d in reassembled if d not in originals),
+            "fragmented_total": sum(t["fragmented"] for t in per.values()),
+            "fragmented_exact_total": sum(t["fragmented_exact"] for t in per.values()),
             "exact_total": sum(t["exact"] for t in per.values()), "contiguous_total": sum(t["contiguous"] for t in per.values())}
 
 
@@ -113,13 +124,15 @@ def main():
         print(json.dumps({"tool": args.tool, **{k: (dict(v) if isinstance(v, collections.Counter) else v) for k, v in s.items()},
                           "per_type": {k: dict(v) for k, v in s["per_type"].items()}}))
         return
-    print("%s: %d outputs, %d of %d contiguous files byte-exact" % (args.tool, s["outputs"], s["exact_total"], s["contiguous_total"]))
-    print("  %-10s %10s %8s %8s %11s %10s %6s" % ("type", "exact", "missed", "frag.", "truncated", "junk", "nested"))
+    print("%s: %d outputs, %d of %d contiguous files byte-exact, %d of %d fragmented (%d reassembled, %d wrong)" % (
+        args.tool, s["outputs"], s["exact_total"], s["contiguous_total"], s["fragmented_exact_total"], s["fragmented_total"],
+        s["reassembled"], s["reassembled_wrong"]))
+    print("  %-10s %10s %8s %12s %11s %10s %6s" % ("type", "exact", "missed", "frag.(<=1M)", "truncated", "junk", "nested"))
     types = list(s["per_type"]) + sorted(set(s["junk"]) - set(s["per_type"]))
     for t in types:
         c = s["per_type"].get(t, collections.Counter())
-        print("  %-10s %5d/%-4d %8d %4d/%-3d %6d/%-4d %10d %6d" % (
-            t, c["exact"], c["contiguous"], c["missed"], c["fragmented_exact"], c["fragmented"], c["truncated_exact"],
+        print("  %-10s %5d/%-4d %8d %4d/%-3d(%3d) %6d/%-4d %10d %6d" % (
+            t, c["exact"], c["contiguous"], c["missed"], c["fragmented_exact"], c["fragmented"], c["frag_1M"], c["truncated_exact"],
             c["truncated"], s["junk"].get(t, 0), s["nested"].get(t, 0)))
 
 

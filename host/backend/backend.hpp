@@ -1,5 +1,5 @@
-// The backend does the bulk, parallel work on chunks: block digests now; signature search,
-// identifier prefilter and known-block lookups later. One implementation per processor kind
+// The backend does the bulk, parallel work on chunks: block digests, signature search,
+// identifier prefilter and known-block lookups. One implementation per processor kind
 // (cpu, cuda) behind this interface, chosen at run time; all must give identical bytes.
 #pragma once
 
@@ -21,6 +21,27 @@ struct BlockDigestRequest {
   HashAlgorithm algorithm;
   std::span<std::byte> out;
 };
+
+// The sorted digest table of a block-hash database (host/known/block_db.hpp), as the known-block
+// lookup searches it.
+struct KnownBlockTable {
+  HashAlgorithm algorithm;               // md5, sha1 or sha256
+  std::uint32_t block_size;              // bytes hashed per candidate
+  std::span<const std::byte> digests;    // sorted (memcmp order), unique, digest_size each
+  // Optional (empty: plain binary search). prefix_index[p] is the first digest whose top
+  // prefix_bits bits are >= p, for p in [0, 2^prefix_bits]; the search then starts in a range
+  // of a few digests instead of the whole table (make_prefix_index).
+  std::span<const std::uint32_t> prefix_index;
+  std::uint32_t prefix_bits = 0;
+};
+
+// The prefix index of a sorted digest table, about 8 digests per prefix (at most 2^24 + 1 entries).
+// Digests are cryptographic hashes, uniform, so the prefixes spread them evenly.
+std::uint32_t prefix_bits_for(std::uint64_t digest_count);
+std::vector<std::uint32_t> make_prefix_index(std::span<const std::byte> digests, std::uint32_t digest_size, std::uint32_t bits);
+
+// The lookup's answer for a candidate whose block is not in the table.
+inline constexpr std::uint32_t known_no_match = 0xffffffffu;
 
 class Backend {
  public:
@@ -47,7 +68,20 @@ class Backend {
   // overrides it with kernels::SignatureStripeItem and SignatureSet::hits_from_stripes, which
   // must give the same hits.
   virtual std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query);
+  // Known-block lookup (kernels/known_block_lookup.hpp): out[i] is the index in table.digests of
+  // the digest of the table.block_size bytes at data offset i * step, for every such offset in
+  // [0, page_len), or known_no_match (also when the block does not fit in data). out holds
+  // ceil(page_len / step) entries. Thread-safe like hash_blocks. The default hashes with OpenSSL
+  // on the calling thread; a device backend runs kernels::KnownBlockLookupItem, which must give
+  // the same indices.
+  virtual void lookup_known_blocks(const KnownBlockTable& table, std::span<const std::byte> data, std::size_t page_len,
+                                   std::uint32_t step, std::span<std::uint32_t> out);
 };
+
+// The same lookup through kernels::KnownBlockLookupItem under emulated_launch: what the device
+// runs, on the host, for the tests.
+void emulated_known_lookup(const KnownBlockTable& table, std::span<const std::byte> data, std::size_t page_len,
+                           std::uint32_t step, std::span<std::uint32_t> out);
 
 // threads == 0: one per core.
 std::unique_ptr<Backend> make_cpu_backend(unsigned threads);

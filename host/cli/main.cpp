@@ -15,6 +15,7 @@
 #include "host/cli/bench.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/case_command.hpp"
+#include "host/cli/known_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/block_digest_file.hpp"
@@ -39,6 +40,8 @@ Usage:
   trawl merge PART... -o OUTDIR             join the outputs of --range runs of one image
   trawl bench [--backend cuda] [--json F]   throughput of each stage on this machine
   trawl case build|correlate ...            many scans in one case database; cross-device links
+  trawl hashset import FILE... -o S.ths     NSRL / hashdeep / *sum lists into a hash-set store
+  trawl hashdb build FILE|DIR... -o K.tdb   a block-hash database of known files
   trawl COMMAND --help                      options of a command
   trawl --version
 
@@ -64,6 +67,8 @@ Examples:
   trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
   trawl scan disk.raw -o out/ --carve none             hashes only, no carving
   trawl scan phone.raw -o out/ --regions FR,BE --watchlist known.txt   national numbers as FR/BE, alerts
+  trawl scan disk.raw -o out/ --known-blocks known.tdb --block-step 512   known files by their blocks, at every sector
+  trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
 )";
 
 // The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
@@ -130,6 +135,14 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
   if (r.files_hashed) std::printf("files     %llu hashed (files/report.xml)\n", static_cast<unsigned long long>(r.files_hashed));
   if (r.identifiers.watchlist_hits)
     std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
+  if (r.known.enabled)
+    std::printf("known     %zu known files found by their blocks, in %zu runs (step %u; known/files.jsonl)\n", r.known.files.size(),
+                r.known.runs.size(), r.known.step);
+  if (r.known.carved_known_good || r.known.carved_custom)
+    std::printf("known     %llu carved files known-good%s, %llu in custom sets\n", static_cast<unsigned long long>(r.known.carved_known_good),
+                r.known.carved_not_kept ? " (not kept)" : "", static_cast<unsigned long long>(r.known.carved_custom));
+  if (r.known.carved_known_bad)
+    std::printf("ALERTS    %llu carved files in a known-bad set (known/alerts.jsonl)\n", static_cast<unsigned long long>(r.known.carved_known_bad));
   if (!out.empty()) std::printf("output    %s\n", out.string().c_str());
   std::fflush(stdout);
 }
@@ -139,7 +152,9 @@ int run_scan(const std::vector<std::string>& args) {
   std::vector<std::string> images;
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
   std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
+  std::string reassemble = "on", max_gap = "1M";
   std::string find = "all", regions, decode_max = "16M";
+  std::string block_step = "0";
   bool no_decode = false, no_builtin_rules = false, no_file_hashes = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
@@ -173,6 +188,8 @@ int run_scan(const std::vector<std::string>& args) {
       ("carve-mode", po::value(&carve_mode), "validated (only files whose structure checks out) or headers (foremost-like)")
       ("max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")
       ("carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")
+      ("reassemble", po::value(&reassemble), "on or off: carve PNG, ZIP and GZIP files split in two pieces (default on)")
+      ("max-gap", po::value(&max_gap), "largest gap between the two pieces of a split file (default 1M)")
       ("find", po::value(&find), "identifiers to search for: all, none, or a list of phone,email,url,adid,iban,card "
                                  "(types of --rules files too; default all)")
       ("rules", po::value(&options.identifiers.rule_files)->composing(), "a rule pack to search for as well (repeatable; format: rules/README.md)")
@@ -192,6 +209,10 @@ int run_scan(const std::vector<std::string>& args) {
                                    "e.g. 0:64G; merge the parts with `trawl merge`")
       ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
                                                                "(the same kernel on the CPU, to check it) or off")
+      ("known-blocks", po::value(&options.known.block_db), "a block-hash database (trawl hashdb build): report known files found by their blocks")
+      ("block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")
+      ("hashset", po::value(&options.known.hash_sets)->composing(), "a hash-set store (trawl hashset import) to match carved files against (repeatable)")
+      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds")
       ("fs", po::value(&options.filesystem.mode), "file-system context through The Sleuth Kit: auto (map the partitions "
                                                   "and file systems found, attribute findings to files) or off (default auto)")
       ("no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")
@@ -222,12 +243,16 @@ int run_scan(const std::vector<std::string>& args) {
   options.carve.types = list_option(carve);
   options.carve.mode = carve_mode;
   options.carve.max_size = trawl::detail::parse_size(max_carve_size, "--max-carve-size");
+  if (reassemble != "on" && reassemble != "off") throw Error(ExitCode::usage, "--reassemble must be on or off");
+  options.carve.reassemble = reassemble == "on";
+  options.carve.max_gap = trawl::detail::parse_size(max_gap, "--max-gap");
   options.identifiers.enabled = find != "none";
   if (find != "all" && find != "none") options.identifiers.types = list_option(find);
   options.identifiers.builtin_rules = !no_builtin_rules;
   options.identifiers.regions = list_option(regions);
   options.identifiers.decode = !no_decode;
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
+  options.known.block_step = static_cast<std::uint32_t>(trawl::detail::parse_size(block_step, "--block-step"));
   options.filesystem.hash_files = !no_file_hashes;
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
@@ -408,6 +433,8 @@ int main(int argc, char** argv) {
     if (command == "bench") return trawl::cli::run_bench(rest);
     if (command == "merge") return trawl::cli::run_merge(rest);
     if (command == "case") return trawl::cli::run_case(rest);
+    if (command == "hashset") return trawl::cli::run_hashset(rest);
+    if (command == "hashdb") return trawl::cli::run_hashdb(rest);
     throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());

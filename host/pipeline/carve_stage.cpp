@@ -40,6 +40,7 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) {
   if (o.mode != "validated" && o.mode != "headers") throw Error(ExitCode::usage, "--carve-mode must be validated or headers");
   if (o.align == 0) throw Error(ExitCode::usage, "--carve-align must be at least 1");
+  if (o.reassemble && o.max_gap < 512) throw Error(ExitCode::usage, "--max-gap must be at least 512 (one sector)");
   std::vector<const carvers::CarverSpec*> out;
   for (const auto& name : o.types) {
     if (name == "all") {
@@ -77,6 +78,12 @@ CarveStage::CarveStage(const Source& source, Backend& backend, const CarveOption
       carvers_(selected_carvers(options)),
       signatures_(make_signature_set(carvers_)) {
   for (const auto* c : carvers_) tally_[std::string(c->type)];
+  reassemble_.max_gap = options_.max_gap;
+  // All searches of one scan together: 4 GiB plus 16 bytes per image byte, more than an image of
+  // real files needs (the 1 GiB test corpus: 294 searches of at most 32 MiB), so results depend
+  // on the image alone; only a hostile image reaches it, and then which files were searched may
+  // depend on thread timing (summary: reassembly_skipped).
+  reassemble_budget_ = static_cast<std::int64_t>(std::min<std::uint64_t>((4ull << 30) + 16 * image_size_, INT64_MAX / 4));
   const unsigned outputs = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < outputs; ++i) output_threads_.emplace_back([this] { output_worker(); });
   sequencer_thread_ = std::thread([this] { sequencer(); });
@@ -183,13 +190,36 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   const std::uint64_t limit = options_.max_size ? std::min(options_.max_size, spec.max_size) : spec.max_size;
   const std::uint64_t available = image_size_ > hit.offset ? image_size_ - hit.offset : 0;
   carvers::ByteView view(source_, hit.offset, std::min(available, limit), resident, resident_offset, limit < available);
-  const carvers::Carve carve = carvers::carve(spec, view);
+  carvers::Carve carve = carvers::carve(spec, view);
   const std::string type(spec.type);
+  // A walk that broke partway: maybe a file in two pieces (carvers/reassemble.hpp).
+  std::vector<ByteRange> runs;
+  bool searched = false, skipped = false;
+  if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec)) {
+    auto r = carvers::reassemble(spec, view, carve, reassemble_, &reassemble_budget_);
+    searched = true;
+    skipped = r.out_of_budget;
+    if (r.carve) {
+      carve = std::move(*r.carve);
+      runs = std::move(r.runs);
+    }
+  }
+  // A position in the file, as an image offset (through the pieces of a reassembled file).
+  auto absolute = [&](std::uint64_t pos) {
+    for (const auto& run : runs) {
+      if (pos < run.length) return run.offset + pos;
+      pos -= run.length;
+    }
+    return hit.offset + pos;
+  };
   {
     std::lock_guard lock(mutex_);
     for (auto inner : carve.inner_starts)
-      if (inner > 0) inner_starts_.insert({hit.format, hit.offset + inner});
+      if (inner > 0) inner_starts_.insert({hit.format, absolute(inner)});
     auto& t = tally_[type];
+    t.reassembly_tried += searched;
+    t.reassembly_skipped += skipped;
+    t.reassembled += !runs.empty();
     ++t.hits;
     if (carve.verdict == carvers::Verdict::valid) ++t.valid;
     if (carve.verdict == carvers::Verdict::truncated) ++t.truncated;
@@ -211,6 +241,8 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   job.file.subtype = carve.subtype.empty() ? spec.type : carve.subtype;
   job.file.verdict = carvers::to_string(carve.verdict);
   job.file.note = carve.note;
+  job.file.runs = std::move(runs);
+  job.file.reassembled = !job.file.runs.empty();
   job.extension = carve.extension.empty() ? spec.extension : carve.extension;
   std::unique_lock lock(mutex_);
   if (output_error_) std::rethrow_exception(output_error_);
@@ -241,24 +273,28 @@ void CarveStage::write_out(OutputJob& job) {
   constexpr std::size_t piece = 1 << 20;
   thread_local std::unique_ptr<std::byte[]> buffer = std::make_unique_for_overwrite<std::byte[]>(piece);
   EvpContext md5(evp_md(HashAlgorithm::md5)), sha256(evp_md(HashAlgorithm::sha256));
-  for (std::uint64_t done = 0; done < f.length;) {
-    const std::span<std::byte> want(buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(piece, f.length - done)));
-    std::size_t got = source_.read_at(want, f.offset + done).bytes;
-    // An unreadable sector (the walk may not have touched every byte): zero-filled sector by
-    // sector, as the Reader does, and said in the file's note.
-    while (got < want.size()) {
-      const auto sector = want.subspan(got, std::min<std::size_t>(512, want.size() - got));
-      const auto r = source_.read_at(sector, f.offset + done + got);
-      if (r.bytes < sector.size()) {
-        std::memset(sector.data() + r.bytes, 0, sector.size() - r.bytes);
-        if (f.note.find("zero-filled") == std::string::npos) f.note += (f.note.empty() ? "" : "; ") + std::string("unreadable bytes zero-filled");
+  // A reassembled file: its pieces one after the other.
+  const std::vector<ByteRange> runs = f.runs.empty() ? std::vector<ByteRange>{{f.offset, f.length}} : f.runs;
+  for (const auto& run : runs) {
+    for (std::uint64_t done = 0; done < run.length;) {
+      const std::span<std::byte> want(buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(piece, run.length - done)));
+      std::size_t got = source_.read_at(want, run.offset + done).bytes;
+      // An unreadable sector (the walk may not have touched every byte): zero-filled sector by
+      // sector, as the Reader does, and said in the file's note.
+      while (got < want.size()) {
+        const auto sector = want.subspan(got, std::min<std::size_t>(512, want.size() - got));
+        const auto r = source_.read_at(sector, run.offset + done + got);
+        if (r.bytes < sector.size()) {
+          std::memset(sector.data() + r.bytes, 0, sector.size() - r.bytes);
+          if (f.note.find("zero-filled") == std::string::npos) f.note += (f.note.empty() ? "" : "; ") + std::string("unreadable bytes zero-filled");
+        }
+        got += sector.size();
       }
-      got += sector.size();
+      md5.update(want);
+      sha256.update(want);
+      if (fd) write_all(fd.get(), want, path);
+      done += want.size();
     }
-    md5.update(want);
-    sha256.update(want);
-    if (fd) write_all(fd.get(), want, path);
-    done += want.size();
   }
   unsigned char digest[64];
   f.md5 = to_hex(std::span<const unsigned char>(digest, md5.final(digest)));
@@ -285,10 +321,12 @@ std::vector<CarvedFile> CarveStage::finish(std::map<std::string, CarveTally>& ta
   std::sort(files_.begin(), files_.end(), [](const CarvedFile& a, const CarvedFile& b) {
     return std::tie(a.offset, a.type) < std::tie(b.offset, b.type);
   });
-  // Parents: the innermost earlier file whose bytes contain this one's first byte.
+  // Parents: the innermost earlier file whose bytes contain this one's first byte (for a
+  // reassembled file, its first piece: what lies in the gap is not inside it).
+  auto end_of = [](const CarvedFile* f) { return f->offset + (f->runs.empty() ? f->length : f->runs.front().length); };
   std::vector<const CarvedFile*> open;
   for (auto& f : files_) {
-    while (!open.empty() && open.back()->offset + open.back()->length <= f.offset) open.pop_back();
+    while (!open.empty() && end_of(open.back()) <= f.offset) open.pop_back();
     if (!open.empty()) {
       f.parent = open.back()->offset;
       ++tally_[f.type].nested;

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "carvers/carver.hpp"
+#include "carvers/reassemble.hpp"
 #include "host/backend/backend.hpp"
 #include "host/filesystem/file_system_map.hpp"
 #include "host/pipeline/stage.hpp"
@@ -87,6 +89,10 @@ class CarveStage final : public ChunkStage {
   // They are not walked again: an archive of n members costs one walk, not n. Only the sequencer
   // walks these formats, in image order, so whether a match is skipped depends only on the image.
   std::set<std::pair<std::uint16_t, std::uint64_t>> inner_starts_;  // guarded by mutex_
+  // Bifragment reassembly (carvers/reassemble.hpp): its options and the bytes all searches of
+  // this scan may still examine (a bound for images full of broken headers).
+  carvers::ReassembleOptions reassemble_;
+  std::atomic<std::int64_t> reassemble_budget_{0};
   // Copying and hashing carved bytes (MD5, SHA-256, the write) is most of carving's work and
   // independent per file: output workers do it while the walk goes on. Bounded queue.
   std::condition_variable jobs_ready_, jobs_room_;

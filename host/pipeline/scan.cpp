@@ -15,11 +15,13 @@
 #include "host/pipeline/carve_stage.hpp"
 #include "host/pipeline/hash_stages.hpp"
 #include "host/pipeline/identifier_stage.hpp"
+#include "host/pipeline/known_stage.hpp"
 #include "host/sinks/feature_sink.hpp"
 #include "host/pipeline/stage.hpp"
 #include "host/reader/reader.hpp"
 #include "host/sinks/carve_report.hpp"
 #include "host/sinks/hash_list.hpp"
+#include "host/sinks/known_report.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/sinks/summary.hpp"
 #include "trawl/trawl.hpp"
@@ -111,6 +113,9 @@ struct Engine::Impl {
   ScanOptions options;
   std::shared_ptr<const detail::IdentifierScanner> scanner;  // null: identifier search is off
   std::vector<detail::HashAlgorithm> image_algorithms, block_algorithms;
+  std::shared_ptr<const detail::BlockDb> known_db;  // null: no block matching
+  std::uint32_t known_step = 0;
+  std::shared_ptr<const detail::HashSetCollection> hash_sets;  // never null; may be empty
 };
 
 Engine::Engine(ScanOptions options) : impl_(std::make_unique<Impl>()) {
@@ -125,6 +130,14 @@ Engine::Engine(ScanOptions options) : impl_(std::make_unique<Impl>()) {
       throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(impl_->scanner->required_margin()) +
                                        " bytes for identifier search (its longest match and context)");
   }
+  // Known-file stores open (and are checked) once, before anything is written.
+  if (options.known.block_step && options.known.block_db.empty()) throw Error(ExitCode::usage, "--block-step needs --known-blocks");
+  if (options.known.skip_known_good && options.known.hash_sets.empty()) throw Error(ExitCode::usage, "--skip-known-good needs --hashset");
+  if (!options.known.block_db.empty()) {
+    impl_->known_db = std::make_shared<const BlockDb>(options.known.block_db);
+    impl_->known_step = known_block_step(options, *impl_->known_db);
+  }
+  impl_->hash_sets = std::make_shared<const HashSetCollection>(options.known.hash_sets);
   for (const auto& name : options.image_hashes) impl_->image_algorithms.push_back(image_algorithm(name));
   for (const auto& name : options.block_hashes) impl_->block_algorithms.push_back(block_algorithm(name));
   impl_->options = std::move(options);
@@ -147,6 +160,9 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   const IdentifierScanner* scanner = impl_->scanner.get();
   const auto& image_algorithms_all = impl_->image_algorithms;
   const auto& block_algorithms = impl_->block_algorithms;
+  const BlockDb* known_db = impl_->known_db.get();
+  const std::uint32_t known_step = impl_->known_step;
+  const HashSetCollection& hash_sets = *impl_->hash_sets;
   SerializedObserver serialized(caller_observer);
   Observer* observer = caller_observer ? &serialized : nullptr;
 
@@ -258,6 +274,9 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     }
   }
 
+  std::unique_ptr<KnownBlockStage> known_stage;
+  if (known_db) known_stage = std::make_unique<KnownBlockStage>(*backend, *known_db, known_step);
+
   std::unique_ptr<FeatureSink> feature_sink;
   std::unique_ptr<IdentifierStage> identifier_stage;
   if (scanner) {
@@ -291,6 +310,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
   if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
   if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
+  if (known_stage) runners.push_back(std::make_unique<StageRunner>(*known_stage, failure));
   for (auto& s : file_hash_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size, job.range.offset,
@@ -352,6 +372,8 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     }
   }
   if (carve_stage) report.carved = carve_stage->finish(report.carve_tally);
+  if (known_stage && !report.interrupted) report.known = known_stage->finish();
+  if (!hash_sets.empty()) mark_known_carved(hash_sets, options.known.skip_known_good, options.output, report.carved, report.known);
   if (carve_stage && writes) {
     std::error_code ec;
     std::filesystem::create_directories(options.output / "carved", ec);
@@ -396,16 +418,22 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     if (observer) observer->on_record(image_hash_record(report.image, digest).dump());
   for (const auto& file : report.carved)
     if (observer) observer->on_record(carved_file_record(report.image, file).dump());
+  for (const auto& file : report.known.files)
+    if (observer) observer->on_record(known_file_record(report.image, file).dump());
+  for (const auto& file : report.carved)
+    if (observer && file.known && file.known->label == "known-bad") observer->on_record(known_alert_record(report.image, file).dump());
   for (const auto& h : hashed_files)
     if (observer && observer->wants_records()) observer->on_record(file_record(report.image, *file_map, h).dump());
 
   auto summary = summary_json(report, options, times);
   if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
   add_stored_evidence_json(summary, report);
+  if (known_stage || !hash_sets.empty()) summary["known"] = known_json(report.known, options.known);
   summary["filesystems"] = filesystems_json(report);
   summary["filesystem"] = filesystem_section_json(report, options);
   if (writes) {
     if (!report.interrupted) write_file_atomically(options.output / "hashes.txt", format_hash_list(report.image, report.image_hashes));
+    write_known_outputs(options.output, report, options.known);
     write_file_atomically(options.output / "summary.json", summary.dump(2) + "\n");
   }
   if (observer) {

@@ -50,13 +50,25 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
     x += "  <fileobject>\n";
     x += "    <filename>" + xml_escape(f.file) + "</filename>\n";
     x += "    <filesize>" + std::to_string(f.length) + "</filesize>\n";
-    x += "    <byte_runs>\n      <byte_run file_offset=\"0\" img_offset=\"" + std::to_string(f.offset) + "\" len=\"" +
-         std::to_string(f.length) + "\"/>\n    </byte_runs>\n";
+    x += "    <byte_runs>\n";
+    if (f.runs.empty()) {
+      x += "      <byte_run file_offset=\"0\" img_offset=\"" + std::to_string(f.offset) + "\" len=\"" + std::to_string(f.length) +
+           "\"/>\n";
+    } else {
+      std::uint64_t file_offset = 0;
+      for (const auto& run : f.runs) {
+        x += "      <byte_run file_offset=\"" + std::to_string(file_offset) + "\" img_offset=\"" + std::to_string(run.offset) +
+             "\" len=\"" + std::to_string(run.length) + "\"/>\n";
+        file_offset += run.length;
+      }
+    }
+    x += "    </byte_runs>\n";
     x += "    <hashdigest type=\"md5\">" + f.md5 + "</hashdigest>\n";
     x += "    <hashdigest type=\"sha256\">" + f.sha256 + "</hashdigest>\n";
     x += "    <trawl:carve type=\"" + xml_escape(f.type) + "\" subtype=\"" + xml_escape(f.subtype) + "\" verdict=\"" +
          xml_escape(f.verdict) + "\"";
     if (f.parent) x += " parent_img_offset=\"" + std::to_string(*f.parent) + "\"";
+    if (f.reassembled) x += " reassembled=\"true\"";
     if (!f.note.empty()) x += " note=\"" + xml_escape(f.note) + "\"";
     x += "/>\n";
     if (f.fs) {
@@ -77,6 +89,12 @@ nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f)
                    {"md5", f.md5},            {"sha256", f.sha256}};
   j["parent"] = f.parent ? nlohmann::json(*f.parent) : nlohmann::json(nullptr);
   if (!f.note.empty()) j["note"] = f.note;
+  if (f.known) j["known"] = {{"set", f.known->set}, {"label", f.known->label}, {"name", f.known->name}};
+  if (f.reassembled) {
+    j["reassembled"] = true;
+    j["byte_runs"] = nlohmann::json::array();
+    for (const auto& run : f.runs) j["byte_runs"].push_back({{"offset", run.offset}, {"length", run.length}});
+  }
   if (f.fs) j["fs"] = file_context_json(*f.fs);
   return j;
 }
@@ -87,7 +105,9 @@ nlohmann::json carving_json(const ScanReport& r, const ScanOptions& o) {
   std::uint64_t files = 0, bytes = 0;
   for (const auto& [type, t] : r.carve_tally) {
     per_type[type] = {{"hits", t.hits},           {"carved", t.carved}, {"valid", t.valid}, {"truncated", t.truncated},
-                      {"corrupt", t.corrupt},     {"nested", t.nested}, {"bytes", t.bytes}};
+                      {"corrupt", t.corrupt},     {"nested", t.nested}, {"bytes", t.bytes},
+                      {"reassembled", t.reassembled}, {"reassembly_tried", t.reassembly_tried},
+                      {"reassembly_skipped", t.reassembly_skipped}};
     files += t.carved;
     bytes += t.bytes;
   }
@@ -96,6 +116,8 @@ nlohmann::json carving_json(const ScanReport& r, const ScanOptions& o) {
           {"mode", o.carve.mode},
           {"max_size", o.carve.max_size},
           {"align", o.carve.align},
+          {"reassemble", o.carve.reassemble},
+          {"max_gap", o.carve.max_gap},
           {"notice", r.carve_notice},
           {"files", files},
           {"bytes", bytes},

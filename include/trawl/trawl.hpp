@@ -104,6 +104,11 @@ struct CarveOptions {
   std::string mode = "validated";
   std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
   std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
+  // Bifragment gap carving: a PNG, ZIP or GZIP whose structure breaks partway is searched for a
+  // second piece within max_gap bytes after the break (sector-aligned), and carved from its two
+  // pieces when the whole file then validates (docs/carving.md).
+  bool reassemble = true;
+  std::uint64_t max_gap = 1 << 20;
   // Skip signature hits that start inside an allocated file of a file system (they are files
   // already); needs file-system mapping (FileSystemOptions::mode "auto").
   bool unallocated_only = false;
@@ -153,6 +158,16 @@ struct IdentifierOptions {
   std::string prefilter = "auto";
 };
 
+// Known files (docs/known.md): block-hash matching against a database from `trawl hashdb build`,
+// which finds known files even deleted, fragmented or partly overwritten, and whole-file hash
+// sets from `trawl hashset import` (NSRL, hashdeep, *sum lists), matched against carved files.
+struct KnownOptions {
+  std::string block_db;                // a .tdb; empty: no block matching
+  std::uint32_t block_step = 0;        // a candidate block starts every N bytes (512: every sector); 0 = the database's block size
+  std::vector<std::string> hash_sets;  // .ths stores to match carved files against
+  bool skip_known_good = false;        // do not keep carved files that a known-good set holds
+};
+
 struct ScanOptions {
   // Whole-image hashes: any of md5, sha1, sha256, sha512, xxh128; each runs on its own thread.
   std::vector<std::string> image_hashes{"md5", "sha1", "sha256"};
@@ -171,6 +186,7 @@ struct ScanOptions {
   std::filesystem::path output;
   bool force = false;  // allow an output folder that is not empty
   CarveOptions carve;
+  KnownOptions known;
   FileSystemOptions filesystem;
 };
 
@@ -196,6 +212,17 @@ struct CarvedFile {
   std::string file;          // path relative to the output folder; empty when nothing was written
   std::string md5, sha256;   // of the carved bytes (lowercase hex)
   std::optional<std::uint64_t> parent;  // offset of the carved file this one lies inside
+  // The hash set that holds this file (by SHA-256 or MD5), when --hashset stores were given.
+  struct Known {
+    std::string set;    // the set's name
+    std::string label;  // "known-good", "known-bad" or "custom"
+    std::string name;   // the file's name in the set
+  };
+  std::optional<Known> known;
+  // The file's pieces in the image, in file order, when it was reassembled from fragments
+  // (then `offset` is the first piece's and `length` the sum); empty for a contiguous file.
+  std::vector<ByteRange> runs;
+  bool reassembled = false;
   std::optional<FileContext> fs;        // the file system file its first byte lies in (none: no file system there)
 };
 
@@ -206,6 +233,9 @@ struct CarveTally {
   std::uint64_t valid = 0, truncated = 0, corrupt = 0;  // verdicts of the candidates that had a header
   std::uint64_t nested = 0;     // carved files inside another carved file
   std::uint64_t bytes = 0;      // carved bytes
+  std::uint64_t reassembled = 0;         // valid files carved from two pieces
+  std::uint64_t reassembly_tried = 0;    // broken files searched for a second piece
+  std::uint64_t reassembly_skipped = 0;  // searches stopped by the work budget
 };
 
 struct IdentifierSummary {
@@ -222,6 +252,39 @@ struct HashVerification {
   std::string stored;    // lowercase hex, from Source::stored_hashes()
   std::string computed;  // lowercase hex
   bool match = false;
+};
+
+// A known file of the block database of which blocks were found in the image.
+struct KnownFileReport {
+  std::string file;               // its name in the database
+  std::uint64_t size = 0;
+  std::string sha256;             // of the whole known file
+  std::uint64_t blocks_total = 0;      // whole blocks of the file
+  std::uint64_t blocks_probative = 0;  // of those, blocks that identify it (not flagged in the database)
+  std::uint64_t blocks_found = 0;      // distinct probative blocks found in the image
+  std::uint64_t runs = 0;              // runs they were found in (one per fragment or surviving piece)
+  std::vector<std::uint64_t> offsets;  // image offsets of the first runs, in offset order (at most 16)
+  double fraction = 0;                 // blocks_found / blocks_probative
+};
+
+// Consecutive blocks of one known file found at consecutive image offsets.
+struct KnownRun {
+  std::uint64_t offset = 0;       // image offset of its first block found
+  std::size_t file = 0;           // index into KnownSummary::files
+  std::uint64_t first_block = 0;  // block indices within the known file, both included
+  std::uint64_t last_block = 0;
+  std::uint64_t blocks = 0;       // probative blocks found (the non-probative ones between are not counted)
+};
+
+struct KnownSummary {
+  bool enabled = false;              // block matching ran
+  std::uint32_t block_size = 0, step = 0;
+  std::uint64_t candidates = 0;      // block starts looked up
+  std::uint64_t block_hits = 0;      // of those, probative blocks of a known file
+  std::vector<KnownFileReport> files;  // by name
+  std::vector<KnownRun> runs;          // in offset order
+  std::uint64_t carved_known_good = 0, carved_known_bad = 0, carved_custom = 0;
+  std::uint64_t carved_not_kept = 0;   // known-good carved files removed (--skip-known-good)
 };
 
 struct ScanReport {
@@ -242,6 +305,7 @@ struct ScanReport {
   std::vector<CarvedFile> carved;                // in offset order
   std::map<std::string, CarveTally> carve_tally;  // by carver type
   std::string carve_notice;                       // why carving did not run, or empty
+  KnownSummary known;
   std::vector<FileSystemInfo> filesystems;        // found before the pass, in offset order
   std::string filesystem_notice;                  // why file-system mapping did not run, or empty
   std::uint64_t files_hashed = 0;                 // files in files/report.xml

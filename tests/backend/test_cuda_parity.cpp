@@ -3,6 +3,7 @@
 // its suite on a machine without a GPU and says why these did not run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "host/backend/backend.hpp"
 #include "host/backend/cuda/cuda_backend.hpp"
 #include "host/backend/signature_search.hpp"
+#include "host/known/block_db.hpp"
 #include "kernels/identifier_prefilter.hpp"
 #include "kernels/launch.hpp"
 #include "support/memory_source.hpp"
@@ -288,6 +290,91 @@ TEST_F(CudaParity, SignatureSearchEqualsTheCpu) {
   for (std::uint32_t align : {1u, 512u}) {
     detail::SignatureQuery query{data, 4 << 20, 1 << 30, align};
     EXPECT_EQ(cuda_->find_signatures(set, query), set.find_cpu(query)) << "align " << align;
+  }
+}
+
+// Known-block lookup on the device answers what the CPU backend answers: random pages with known
+// blocks planted at sector offsets, a table of them and of decoys, steps 512 and 4096, several
+// calls at once (the table is uploaded once and shared by the lanes).
+TEST_F(CudaParity, KnownBlockLookupEqualsTheCpu) {
+  for (auto algorithm : {HashAlgorithm::md5, HashAlgorithm::sha256}) {
+    const std::uint32_t block_size = 4096;
+    auto data = test::random_bytes((4 << 20) + 4096, 33);
+    std::vector<std::vector<unsigned char>> digests;
+    auto cpu_digest = [&](std::span<const std::byte> block) {
+      std::vector<std::byte> out(detail::info(algorithm).digest_size);
+      const detail::BlockDigestRequest request{algorithm, out};
+      cpu_->hash_blocks(block, block_size, std::span(&request, 1));
+      std::vector<unsigned char> d(out.size());
+      std::memcpy(d.data(), out.data(), out.size());
+      return d;
+    };
+    for (std::size_t at = 1536; at + block_size <= data.size(); at += 200 * 512 + 512) digests.push_back(cpu_digest(std::span(data).subspan(at, block_size)));
+    for (int i = 0; i < 5000; ++i) digests.push_back(cpu_digest(test::random_bytes(block_size, 9000 + i)));
+    std::sort(digests.begin(), digests.end());
+    digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
+    std::vector<std::byte> table_bytes;
+    for (const auto& d : digests)
+      for (auto b : d) table_bytes.push_back(static_cast<std::byte>(b));
+    const detail::KnownBlockTable table{algorithm, block_size, table_bytes};
+    for (std::uint32_t step : {512u, 4096u}) {
+      const std::size_t page_len = 4 << 20, n = page_len / step;
+      std::vector<std::uint32_t> device(n, 7), host(n, 7);
+      std::vector<std::thread> threads;
+      std::vector<std::vector<std::uint32_t>> more(3, std::vector<std::uint32_t>(n, 7));
+      for (auto& m : more) threads.emplace_back([&] { cuda_->lookup_known_blocks(table, data, page_len, step, m); });
+      cuda_->lookup_known_blocks(table, data, page_len, step, device);
+      for (auto& t : threads) t.join();
+      cpu_->lookup_known_blocks(table, data, page_len, step, host);
+      EXPECT_EQ(device, host) << detail::info(algorithm).name << " step " << step;
+      for (const auto& m : more) EXPECT_EQ(m, host);
+      EXPECT_GT(std::count_if(host.begin(), host.end(), [](std::uint32_t v) { return v != detail::known_no_match; }), 10);
+    }
+  }
+}
+
+// A scan with a block database finds the same known files, runs and offsets on both backends,
+// at step 512 with small pages (many chunks in flight, candidates near every page end).
+TEST_F(CudaParity, KnownBlockScanEqualsTheCpu) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "known");
+  auto image = test::random_bytes(8 << 20, 2025);
+  for (int i = 0; i < 6; ++i) {
+    const auto file = test::random_bytes((20 + 7 * i) * 4096 + 100, 300 + i);
+    test::write_file(dir / "known" / ("f" + std::to_string(i) + ".bin"), file);
+    // Each at a sector offset; file 5 only half present.
+    const std::size_t at = std::size_t(i) * (1 << 20) + 512 * (2 * i + 1);
+    std::memcpy(image.data() + at, file.data(), i == 5 ? file.size() / 2 : file.size());
+  }
+  detail::build_block_db({dir / "known"}, dir / "known.tdb", {});
+  test::MemorySource source(image);
+  std::map<std::string, ScanReport> reports;
+  for (const std::string backend : {"cpu", "cuda"}) {
+    ScanOptions o;
+    o.backend = backend;
+    o.page_size = 256 << 10;
+    o.margin = 16 << 10;
+    o.image_hashes.clear();
+    o.block_hashes.clear();
+    o.identifiers.enabled = false;
+    o.known.block_db = (dir / "known.tdb").string();
+    o.known.block_step = 512;
+    reports[backend] = scan(source, o);
+  }
+  const auto& cpu = reports["cpu"].known;
+  const auto& cuda = reports["cuda"].known;
+  ASSERT_EQ(cpu.files.size(), 6u);
+  ASSERT_EQ(cuda.files.size(), cpu.files.size());
+  EXPECT_EQ(cuda.block_hits, cpu.block_hits);
+  for (std::size_t i = 0; i < cpu.files.size(); ++i) {
+    EXPECT_EQ(cuda.files[i].file, cpu.files[i].file);
+    EXPECT_EQ(cuda.files[i].blocks_found, cpu.files[i].blocks_found);
+    EXPECT_EQ(cuda.files[i].offsets, cpu.files[i].offsets);
+  }
+  ASSERT_EQ(cuda.runs.size(), cpu.runs.size());
+  for (std::size_t i = 0; i < cpu.runs.size(); ++i) {
+    EXPECT_EQ(cuda.runs[i].offset, cpu.runs[i].offset);
+    EXPECT_EQ(cuda.runs[i].blocks, cpu.runs[i].blocks);
   }
 }
 

@@ -1,7 +1,9 @@
 // The body of every carver fuzz target: the carver runs on the fuzzer's bytes behind its own
 // signature (so the fuzzer spends its time on structure, not on finding the magic), once from
 // memory and once through a Source with only part of the bytes resident (the block-cache path).
-// A finding is a crash, a sanitizer report, a hang, or a length past the end of the bytes.
+// A finding is a crash, a sanitizer report, a hang, or a length past the end of the bytes. A walk
+// that breaks (corrupt) also runs the bifragment search (carvers/reassemble.hpp) over the bytes,
+// with a small gap and budget; a reassembly must lie inside the bytes and validate again.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "carvers/carver.hpp"
+#include "carvers/reassemble.hpp"
 
 namespace trawl::fuzz {
 
@@ -63,7 +66,22 @@ inline int run_carver(const char* type, const std::uint8_t* data, std::size_t si
     BytesSource source(bytes);
     const std::size_t resident = bytes.size() / 2;
     carvers::ByteView view(source, 0, bytes.size(), std::span(bytes).first(resident), 0, false);
-    check(carvers::carve(*spec, view), bytes.size());
+    const auto c = carvers::carve(*spec, view);
+    check(c, bytes.size());
+    if (c.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(*spec)) {
+      carvers::ReassembleOptions o;
+      o.max_gap = 16 << 10;
+      o.file_budget = 1 << 20;
+      const auto r = carvers::reassemble(*spec, view, c, o, nullptr);
+      if (r.carve) {
+        if (r.runs.size() != 2 || r.runs[0].length + r.runs[1].length != r.carve->length) std::abort();
+        for (const auto& run : r.runs)
+          if (run.offset > bytes.size() || run.length > bytes.size() - run.offset) std::abort();
+        const auto again = view.with_runs(r.runs, r.carve->length);
+        const auto c2 = carvers::carve(*spec, again);
+        if (c2.verdict != carvers::Verdict::valid || c2.length != r.carve->length) std::abort();
+      }
+    }
   }
   return 0;
 }

@@ -26,6 +26,7 @@
 #include "host/backend/cuda/cuda_handles.hpp"
 #include "kernels/block_hash.hpp"
 #include "kernels/identifier_prefilter.hpp"
+#include "kernels/known_block_lookup.hpp"
 #include "kernels/signature_search.hpp"
 #include "kernels/launch.hpp"
 
@@ -197,7 +198,61 @@ class CudaBackend final : public Backend {
     return set.hits_from_stripes(query, marks);
   }
 
+  // Known-block lookup on the GPU: kernels::KnownBlockLookupItem hashes the block at every
+  // candidate offset and binary-searches the database's sorted digests, which are uploaded once
+  // per table and stay on the device for the backend's lifetime.
+  void lookup_known_blocks(const KnownBlockTable& table, std::span<const std::byte> data, std::size_t page_len,
+                           std::uint32_t step, std::span<std::uint32_t> out) override {
+    const std::uint32_t digest_size = info(table.algorithm).digest_size;
+    if (step == 0 || page_len > data.size() || out.size() < (page_len + step - 1) / step || table.digests.size() % digest_size != 0)
+      throw Error(ExitCode::internal, "lookup_known_blocks: bad arguments");
+    const std::uint64_t items = (page_len + step - 1) / step;
+    if (items == 0) return;
+    if (table.digests.empty()) {
+      std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(items), known_no_match);
+      return;
+    }
+    CUDA_TRY(cudaSetDevice(device_));
+    const auto* d_table = reinterpret_cast<const unsigned char*>(device_table(table.digests));
+    LaneLease lease(*this);
+    Lane& lane = lease.lane();
+    const std::size_t out_bytes = items * sizeof(std::uint32_t);
+    lane.d_page.reserve(data.size());
+    lane.d_digests.reserve(out_bytes);
+    lane.h_digests.reserve(out_bytes);
+    const cudaStream_t stream = lane.stream.get();
+    visit_block_hasher(table.algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
+      const kernels::KnownBlockLookupItem<Hasher> item{reinterpret_cast<const unsigned char*>(lane.d_page.get()),
+                                                       data.size(),
+                                                       page_len,
+                                                       step,
+                                                       table.block_size,
+                                                       d_table,
+                                                       table.digests.size() / Hasher::digest_size,
+                                                       reinterpret_cast<std::uint32_t*>(lane.d_digests.get())};
+      run_on_lane(lane, [&] {
+        CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
+        const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((items + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
+        CUDA_TRY(kernels::launch_on(stream, items, item, grid, kThreadsPerBlock));
+        CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), out_bytes, cudaMemcpyDeviceToHost, stream));
+      });
+    });
+    std::memcpy(out.data(), lane.h_digests.get(), out_bytes);
+  }
+
  private:
+  // The device copy of a known-block digest table, uploaded on first use. Tables are kept until
+  // the backend goes: a lane may still be searching one while another call asks for a new one.
+  const std::byte* device_table(std::span<const std::byte> digests) {
+    std::lock_guard lock(tables_mutex_);
+    for (const auto& [key, memory] : tables_)
+      if (key.first == digests.data() && key.second == digests.size()) return memory->get();
+    auto memory = std::make_unique<DeviceMemory>(digests.size());
+    CUDA_TRY(cudaMemcpy(memory->get(), digests.data(), digests.size(), cudaMemcpyHostToDevice));
+    tables_.emplace_back(std::make_pair(digests.data(), digests.size()), std::move(memory));
+    return tables_.back().second->get();
+  }
+
   // Enqueues a call's copies and kernels on the lane's stream and waits for them. On any error
   // it waits until nothing enqueued can still read the caller's buffer (the caller recycles it
   // as soon as we return) and leaves the lane idle for the next call.
@@ -247,6 +302,9 @@ class CudaBackend final : public Backend {
   std::mutex mutex_;
   std::condition_variable lane_free_;
   std::vector<Lane*> free_;  // guarded by mutex_: lanes no call holds
+  std::mutex tables_mutex_;
+  // Known-block digest tables on the device, by host address and size; guarded by tables_mutex_.
+  std::vector<std::pair<std::pair<const std::byte*, std::size_t>, std::unique_ptr<DeviceMemory>>> tables_;
 };
 
 }  // namespace

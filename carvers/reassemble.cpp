@@ -1,0 +1,468 @@
+#include "carvers/reassemble.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "carvers/deflate.hpp"
+#include "carvers/formats.hpp"
+
+namespace trawl::carvers {
+namespace {
+
+struct OutOfBudget {};
+
+class Search {
+ public:
+  Search(const CarverSpec& spec, const ByteView& view, const ReassembleOptions& o, std::atomic<std::int64_t>* global)
+      : v(view), spec_(spec), o_(o), global_(global) {}
+
+  const ByteView& v;  // the contiguous view from the file's first byte: image bytes at start + pos
+  ReassembleResult result;
+
+  // Charges n bytes of work; throws OutOfBudget once the file's or the scan's budget is spent.
+  void charge(std::uint64_t n) {
+    result.examined += n;
+    if (result.examined > o_.file_budget) throw OutOfBudget{};
+    if (global_ && global_->fetch_sub(static_cast<std::int64_t>(n), std::memory_order_relaxed) < static_cast<std::int64_t>(n))
+      throw OutOfBudget{};
+  }
+
+  // View positions e in [lo, hi] at absolute sector boundaries, 0 < e, ascending; at most 65536
+  // of them (32 MiB at 512-byte sectors, as far as a file's budget reaches): the first ones, or
+  // with `last` the last ones.
+  std::vector<std::uint64_t> boundaries(std::uint64_t lo, std::uint64_t hi, bool last = false) const {
+    std::vector<std::uint64_t> out;
+    const std::uint64_t s = o_.sector, start = v.start(), cap = 65536;
+    lo = std::max<std::uint64_t>(lo, 1);
+    if (hi < lo) return out;
+    if ((hi - lo) / s >= cap) {
+      if (last)
+        lo = hi - (cap - 1) * s;
+      else
+        hi = lo + (cap - 1) * s;
+    }
+    std::uint64_t e = ((start + lo + s - 1) / s) * s - start;
+    for (; e <= hi && e < v.size(); e += s) out.push_back(e);
+    return out;
+  }
+
+  // The gaps to try, smallest first: 1 .. max_gap/sector sectors.
+  std::uint64_t gaps() const { return o_.max_gap / o_.sector; }
+  std::uint64_t gap(std::uint64_t i) const { return (i + 1) * o_.sector; }
+
+  // The file as [0, e) of the view, then the image from view position e + d.
+  ByteView pieces(std::uint64_t e, std::uint64_t d) const {
+    const std::uint64_t s = e + d;
+    const std::uint64_t second = v.limited() ? v.size() - e : (v.size() > s ? v.size() - s : 0);
+    return v.with_runs({{v.start(), e}, {v.start() + s, second}}, e + second);
+  }
+
+  // Walks the reassembly in full; true (and the result set) when it is valid and uses piece 2.
+  bool attempt(std::uint64_t e, std::uint64_t d) {
+    if (e + d >= v.size()) return false;
+    const ByteView f = pieces(e, d);
+    Carve c = carve(spec_, f);
+    ++result.candidates;
+    charge(std::max(c.length, e));
+    if (c.verdict != Verdict::valid || c.length <= e) return false;
+    result.runs = {{v.start(), e}, {v.start() + e + d, c.length - e}};
+    c.note = "reassembled from 2 fragments, gap " + std::to_string(d) + " bytes";
+    result.carve = std::move(c);
+    return true;
+  }
+
+  // Image CRC-32 of view bytes [pos, pos + len) (view coordinates; charged).
+  std::uint32_t crc(std::uint64_t pos, std::uint64_t len) {
+    charge(len);
+    return crc32_of(v, pos, len);
+  }
+
+  // The split points e (from `es`, ascending, each in (a, b]) for which the CRC-32 of view
+  // [a, e) followed by view [e + d, b + d) equals `target`. Linear in b - a: CRCs of the pieces
+  // between split points, joined with crc32_combine. `prefix[i]`: CRC of [a, es[i]).
+  std::vector<std::uint64_t> crc_splits(const std::vector<std::uint64_t>& es, const std::vector<std::uint32_t>& prefix,
+                                        std::uint64_t a, std::uint64_t b, std::uint64_t d, std::uint32_t target) {
+    std::vector<std::uint64_t> out;
+    if (es.empty() || !v.has(es.front() + d, b - es.front())) return out;
+    // suffix: CRC of view [es[i] + d, b + d), from the last split point back.
+    std::uint32_t suffix = crc(es.back() + d, b - es.back());
+    std::vector<std::uint32_t> suffixes(es.size());
+    suffixes.back() = suffix;
+    for (std::size_t i = es.size() - 1; i-- > 0;) {
+      const std::uint32_t piece = crc(es[i] + d, es[i + 1] - es[i]);
+      suffix = static_cast<std::uint32_t>(crc32_combine(piece, suffix, static_cast<z_off_t>(b - es[i + 1])));
+      suffixes[i] = suffix;
+    }
+    for (std::size_t i = 0; i < es.size(); ++i) {
+      const std::uint32_t whole =
+          es[i] == a ? suffixes[i] : static_cast<std::uint32_t>(crc32_combine(prefix[i], suffixes[i], static_cast<z_off_t>(b - es[i])));
+      if (whole == target) out.push_back(es[i]);
+    }
+    return out;
+  }
+
+  // CRC of view [a, es[i]) for each split point (ascending, each >= a).
+  std::vector<std::uint32_t> prefixes(const std::vector<std::uint64_t>& es, std::uint64_t a) {
+    std::vector<std::uint32_t> out;
+    uLong running = ::crc32(0L, Z_NULL, 0);
+    std::uint64_t at = a;
+    for (auto e : es) {
+      const std::uint32_t piece = crc(at, e - at);
+      running = crc32_combine(running, piece, static_cast<z_off_t>(e - at));
+      at = e;
+      out.push_back(static_cast<std::uint32_t>(running));
+    }
+    return out;
+  }
+
+ private:
+  const CarverSpec& spec_;
+  const ReassembleOptions& o_;
+  std::atomic<std::int64_t>* global_;
+};
+
+bool is_chunk_type(const ByteView& v, std::uint64_t pos) {
+  for (int i = 0; i < 4; ++i) {
+    const unsigned c = v.u8(pos + i);
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  return true;
+}
+
+bool chunk_header_at(const ByteView& v, std::uint64_t pos) {
+  return v.has(pos, 12) && v.u32be(pos) <= 0x7FFFFFFF && is_chunk_type(v, pos + 4);
+}
+
+// PNG: the walk stopped at the chunk starting at p.
+void png(Search& s, std::uint64_t p) {
+  const ByteView& v = s.v;
+  if (!v.has(p, 12)) return;
+  if (!chunk_header_at(v, p)) {
+    // Not a chunk header: the previous chunk checked out, so the split is at p or inside this
+    // header (at most 8 bytes on: a sector boundary or none).
+    for (auto e : s.boundaries(p, p + 7))
+      for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+        const std::uint64_t d = s.gap(i);
+        if (e + d + 12 > v.size()) break;
+        s.charge(12);
+        const ByteView f = s.pieces(e, d);
+        if (!chunk_header_at(f, p)) continue;
+        if (s.attempt(e, d)) return;
+      }
+    return;
+  }
+  // A chunk whose CRC failed: the split lies inside it, in (p, c).
+  const std::uint64_t len = v.u32be(p), c = p + 12 + len;
+  const auto es = s.boundaries(p + 1, c - 1);
+  if (es.empty()) return;
+  std::vector<std::uint64_t> crc_es;  // split points before the CRC field: crc_splits finds them
+  for (auto e : es)
+    if (e >= p + 4 && e <= c - 4) crc_es.push_back(e);
+  std::vector<std::uint32_t> prefix;
+  bool prefixes_done = false;
+  for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+    const std::uint64_t d = s.gap(i);
+    if (c + d + 12 > v.size()) break;
+    s.charge(12);
+    // The chunk after the broken one, whole in the second piece, with a matching CRC.
+    if (!chunk_header_at(v, c + d)) continue;
+    const std::uint64_t next = v.u32be(c + d);
+    if (!v.has(c + d, 12 + next) || s.crc(c + d + 4, 4 + next) != v.u32be(c + d + 8 + next)) continue;
+    if (!prefixes_done) {
+      prefix = s.prefixes(crc_es, p + 4);
+      prefixes_done = true;
+    }
+    const std::uint32_t stored = v.u32be(c - 4 + d);
+    for (auto e : s.crc_splits(crc_es, prefix, p + 4, c - 4, d, stored))
+      if (s.attempt(e, d)) return;
+    for (auto e : es)  // a split inside the CRC field itself
+      if (e > c - 4 && s.attempt(e, d)) return;
+  }
+}
+
+// ZIP: the members in order from the file's start, by their local headers.
+struct ZipMember {
+  std::uint64_t header = 0, data = 0, csize = 0, usize = 0;
+  std::uint32_t crc = 0;
+  unsigned method = 0, flags = 0;
+  bool descriptor = false;  // sizes and CRC in a data descriptor after the data: its end is unknown here
+};
+
+std::optional<ZipMember> zip_member_at(const ByteView& v, std::uint64_t pos) {
+  if (!v.has(pos, 30) || !v.equals(pos, "PK\x03\x04")) return std::nullopt;
+  ZipMember m;
+  m.header = pos;
+  m.flags = v.u16le(pos + 6);
+  m.method = v.u16le(pos + 8);
+  m.crc = v.u32le(pos + 14);
+  m.csize = v.u32le(pos + 18);
+  m.usize = v.u32le(pos + 22);
+  const std::uint64_t name_len = v.u16le(pos + 26), extra_len = v.u16le(pos + 28);
+  if (name_len == 0 || name_len > 4096 || m.csize == 0xFFFFFFFF || m.usize == 0xFFFFFFFF) return std::nullopt;  // ZIP64: not searched
+  m.data = pos + 30 + name_len + extra_len;
+  m.descriptor = (m.flags & 8) != 0;
+  return m;
+}
+
+bool zip_next_at(const ByteView& v, std::uint64_t pos) {
+  return v.has(pos, 4) && (v.equals(pos, "PK\x03\x04") || v.equals(pos, "PK\x01\x02"));
+}
+
+// Whether member m's data is intact in f (CRC and sizes).
+bool zip_member_intact(const ByteView& f, const ZipMember& m) {
+  if (m.method == 0) return m.csize == m.usize && crc32_of(f, m.data, m.csize) == m.crc;
+  if (m.method != 8) return false;
+  auto inflated = inflate_raw(f, m.data, m.csize, std::uint64_t{1} << 36);
+  return inflated && inflated->consumed == m.csize && inflated->crc == m.crc && (inflated->produced & 0xFFFFFFFF) == m.usize;
+}
+
+// The split points e (ascending) to try for a split inside member m with gap d, best first:
+// stored, those where the CRC over the two pieces matches; deflated, back from where inflate
+// stopped; then the points past m's data (inside the next header), walked as they are.
+void zip_member_splits(Search& s, const ZipMember& m, const std::vector<std::uint64_t>& es, std::uint64_t d) {
+  const ByteView& v = s.v;
+  const std::uint64_t q = m.data + m.csize;
+  std::vector<std::uint64_t> inside;
+  for (auto e : es)
+    if (e >= m.data && e <= q) inside.push_back(e);
+  if (m.method == 0 && !inside.empty()) {
+    const auto prefix = s.prefixes(inside, m.data);
+    for (auto e : s.crc_splits(inside, prefix, m.data, q, d, m.crc))
+      if (s.attempt(e, d)) return;
+  } else if (m.method == 8 && !inside.empty()) {
+    s.charge(m.csize);
+    const std::uint64_t stop = m.data + inflate_stop_at(v, m.data, m.csize);
+    for (auto it = inside.rbegin(); it != inside.rend(); ++it) {
+      if (*it > stop) continue;
+      s.charge(m.csize + 4096);
+      if (zip_member_intact(s.pieces(*it, d), m) && s.attempt(*it, d)) return;
+    }
+  }
+  for (auto e : es)  // in m's header, or in the header after m's data
+    if ((e < m.data || e > q) && s.attempt(e, d)) return;
+}
+
+void zip(Search& s) {
+  const ByteView& v = s.v;
+  // The members as far as their local headers chain: the split lies after the last one's header.
+  std::uint64_t pos = 0, count = 0;
+  std::optional<ZipMember> last;
+  bool member_break = false;
+  for (;;) {
+    auto m = zip_member_at(v, pos);
+    if (!m) break;
+    last = m;
+    ++count;
+    if (m->descriptor) {
+      member_break = true;  // the chain cannot be followed past it here; the end record may still tell the gap
+      break;
+    }
+    pos = m->data + m->csize;
+    if (!zip_next_at(v, pos)) {
+      member_break = true;
+      break;
+    }
+    if (v.equals(pos, "PK\x01\x02")) break;
+  }
+  if (!last) return;
+  const ZipMember m = *last;
+  const std::uint64_t q = m.data + m.csize;
+  // 1. The end-of-central-directory record after the break gives the gap exactly: it lies right
+  //    after the central directory, whose offset and size it names (file positions).
+  const std::uint64_t reach = std::min<std::uint64_t>(v.size(), q + s.gap(s.gaps() - 1) + (32 << 20));
+  for (std::uint64_t from = m.header + 1; from < reach;) {
+    auto at = v.find("PK\x05\x06", from, reach);
+    s.charge((at ? *at : reach) - from + 22);
+    if (!at) break;
+    from = *at + 1;
+    if (!v.has(*at, 22)) break;
+    const std::uint64_t entries = v.u16le(*at + 10), size = v.u32le(*at + 12), offset = v.u32le(*at + 16);
+    const std::uint64_t end = offset + size;  // where the record lies in the file
+    if (entries < count || end <= m.header || *at <= end) continue;
+    const std::uint64_t d = *at - end;
+    if (d % s.gap(0) != 0 || d > s.gap(s.gaps() - 1)) continue;
+    if (m.descriptor) {
+      // Where m's data ends is not known: every split point up to the record, walked in full
+      // (the budget bounds it; small archives, such as most documents, fit).
+      for (auto e : s.boundaries(m.header + 1, end))
+        if (s.attempt(e, d)) return;
+      continue;
+    }
+    // Splits from inside m up to the record (a split inside the central directory included).
+    const std::uint64_t hi = member_break ? std::min(end, q + 30 + 2 * 65535) : end;
+    zip_member_splits(s, m, s.boundaries(m.header + 1, hi), d);
+    if (s.result.carve) return;
+  }
+  // 2. No usable record (beyond the search, or itself in the gap): the gaps at which a header
+  //    follows m's data, one 4-byte check each.
+  if (!member_break || m.descriptor || (m.method != 0 && m.method != 8)) return;
+  const auto es = s.boundaries(m.data, q);
+  if (es.empty()) return;
+  for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+    const std::uint64_t d = s.gap(i);
+    if (q + d + 4 > v.size()) break;
+    s.charge(4);
+    if (!zip_next_at(v, q + d)) continue;
+    zip_member_splits(s, m, es, d);
+    if (s.result.carve) return;
+  }
+}
+
+// GZIP: the header as the walk reads it; the deflate stream's first byte, or 0.
+std::uint64_t gzip_data_start(const ByteView& v) {
+  const unsigned flags = v.u8(3);
+  std::uint64_t pos = 10;
+  if (flags & 4) pos += 2 + std::uint64_t{v.u16le(pos)};
+  for (unsigned bit : {8u, 16u})
+    if (flags & bit) {
+      auto nul = v.find(std::string_view("\0", 1), pos, pos + (1 << 16));
+      if (!nul) return 0;
+      pos = *nul + 1;
+    }
+  if (flags & 2) pos += 2;
+  return pos;
+}
+
+// Compressed data looks random: a sector of it holds about 220 distinct byte values. Zeros,
+// text, most executables hold far fewer; a sector with under 128 is taken for something else.
+class Density {
+ public:
+  explicit Density(Search& s) : s_(s) {}
+  bool dense(std::uint64_t pos) {
+    auto [it, fresh] = memo_.try_emplace(pos, false);
+    if (!fresh) return it->second;
+    const ByteView& v = s_.v;
+    const std::uint64_t n = std::min<std::uint64_t>(512, v.size() > pos ? v.size() - pos : 0);
+    s_.charge(n);
+    std::byte buffer[512];
+    v.read(pos, std::span(buffer, static_cast<std::size_t>(n)));
+    std::uint64_t seen[4] = {};
+    unsigned distinct = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned b = std::to_integer<unsigned>(buffer[i]);
+      const std::uint64_t bit = std::uint64_t{1} << (b & 63);
+      if (!(seen[b >> 6] & bit)) ++distinct, seen[b >> 6] |= bit;
+    }
+    return it->second = distinct >= 128;
+  }
+  // True when the sector at pos is one byte value repeated (zeros, a fill pattern).
+  bool constant(std::uint64_t pos) {
+    auto [it, fresh] = constant_.try_emplace(pos, false);
+    if (!fresh) return it->second;
+    s_.charge(64);
+    auto w = s_.v.window(pos, 512);
+    return it->second = w.size() == 512 && std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; });
+  }
+
+ private:
+  Search& s_;
+  std::unordered_map<std::uint64_t, bool> memo_, constant_;
+};
+
+// Split points to try for a stream that stopped decoding at the last of `all` (ascending sector
+// boundaries), most likely first: that one (garbage fails fast as a rule); going back from there,
+// where a run of one byte value starts (a zero-filled gap decodes for a while) and where sectors
+// that look compressed give way to ones that do not (a gap of text or code); the sectors just
+// before the stop.
+std::vector<std::uint64_t> split_order(Search& s, Density& density, const std::vector<std::uint64_t>& all) {
+  const ByteView& v = s.v;
+  std::vector<std::uint64_t> order{all.back()};
+  auto add = [&](std::uint64_t e) {
+    if (std::find(order.begin(), order.end(), e) == order.end()) order.push_back(e);
+  };
+  auto constant = [&](std::uint64_t pos) { return density.constant(pos); };
+  unsigned runs = 0, flips = 0;
+  for (std::size_t i = all.size() - 1, looked = 0; i > 0 && looked < 4096 && (runs < 4 || flips < 4); --i, ++looked) {
+    if (all[i] + 512 > v.size()) continue;
+    if (runs < 4 && constant(all[i]) && !constant(all[i - 1])) ++runs, add(all[i]);
+    if (flips < 4 && !density.dense(all[i]) && density.dense(all[i - 1])) ++flips, add(all[i]);
+  }
+  for (std::size_t i = 1; i < all.size() && i < 32; ++i) add(all[all.size() - 1 - i]);
+  return order;
+}
+
+void gzip(Search& s, std::uint64_t broken_at) {
+  const ByteView& v = s.v;
+  const std::uint64_t data = gzip_data_start(v);
+  if (data == 0 || broken_at <= data) return;
+  const auto all = s.boundaries(data + 1, broken_at, /*last=*/true);
+  if (all.empty()) return;
+  Density density(s);
+  std::vector<std::uint64_t> order = split_order(s, density, all);
+  // zlib's state at each split point, from one pass over the first piece.
+  std::vector<std::uint64_t> ascending = order;
+  std::sort(ascending.begin(), ascending.end());
+  std::vector<std::unique_ptr<InflateState>> states;
+  {
+    InflateState z;
+    std::uint64_t at = data;
+    bool failed = false;
+    for (auto e : ascending) {
+      s.charge(e - at);
+      while (!failed && at < e) {
+        auto w = v.window(at, e - at);
+        failed = z.feed(w) != InflateState::more;  // the stream fails (or ends) before this split point
+        at += w.size();
+      }
+      if (failed) break;
+      states.push_back(std::make_unique<InflateState>(z));
+    }
+    ascending.resize(states.size());
+    std::erase_if(order, [&](std::uint64_t e) { return !std::binary_search(ascending.begin(), ascending.end(), e); });
+  }
+  // Each gap whose first sector looks compressed: zlib's state at the split point goes on over
+  // the image after the gap, sector by sector (a sector that does not look compressed ends the
+  // trial), to the stream's end, where the trailer must hold the CRC-32 and length of all the
+  // output. Only then the walk, over the two pieces.
+  for (auto e : order) {
+    const auto& state = *states[static_cast<std::size_t>(std::lower_bound(ascending.begin(), ascending.end(), e) - ascending.begin())];
+    for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+      const std::uint64_t d = s.gap(i);
+      if (e + d + 512 > v.size()) break;
+      if (!density.dense(e + d)) continue;
+      InflateState trial(state);
+      s.charge(4096);  // the copy of zlib's state and window
+      InflateState::Result r = InflateState::more;
+      for (std::uint64_t at = e + d; r == InflateState::more && at < v.size();) {
+        auto w = v.window(at, 512);
+        s.charge(w.size());
+        r = trial.feed(w);
+        if (r == InflateState::more && w.size() == 512 && at > e + d && !density.dense(at))
+          break;
+        at += w.size();
+      }
+      if (r != InflateState::end) continue;
+      const std::uint64_t trailer = data + trial.total_in() + d;  // in the image after the gap
+      if (!v.has(trailer, 8) || v.u32le(trailer) != trial.crc() || v.u32le(trailer + 4) != (trial.produced() & 0xFFFFFFFF))
+        continue;
+      if (s.attempt(e, d)) return;
+    }
+  }
+}
+
+}  // namespace
+
+bool can_reassemble(const CarverSpec& spec) { return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec; }
+
+ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const Carve& broken, const ReassembleOptions& options,
+                            std::atomic<std::int64_t>* global) {
+  Search s(spec, view, options, global);
+  if (broken.verdict != Verdict::corrupt || !can_reassemble(spec) || options.sector == 0 || options.max_gap < options.sector)
+    return {};
+  try {
+    if (&spec == &png_spec) png(s, broken.length);
+    if (&spec == &zip_spec) zip(s);
+    if (&spec == &gzip_spec) gzip(s, broken.length);
+  } catch (const OutOfBudget&) {
+    s.result.out_of_budget = true;
+  } catch (const EndOfView&) {
+    // A check read past what the image holds: no continuation there.
+  }
+  return std::move(s.result);
+}
+
+}  // namespace trawl::carvers
