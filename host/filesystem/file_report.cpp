@@ -31,7 +31,7 @@ nlohmann::json file_context_json(const FileContext& c) {
 }
 
 nlohmann::json file_record(const std::string& image, const FileSystemMap& map, const HashedFile& h) {
-  const MappedFile& f = map.files().at(h.file);
+  const FsFile& f = map.files().at(h.file);
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& e : f.extents) runs.push_back({e.image_offset, e.file_offset, e.length});
   nlohmann::json j{{"record", "file"},

@@ -146,14 +146,14 @@ namespace {
 struct WalkState {
   TSK_FS_INFO* fs = nullptr;
   std::uint32_t fs_index = 0;
-  std::vector<MappedFile>* files = nullptr;
+  std::vector<FsFile>* files = nullptr;
   std::map<TSK_INUM_T, std::uint32_t> by_inode;  // -> index into files
   std::uint64_t names = 0;
 };
 
 // The content of one attribute (the file's default data, or an NTFS named stream) as extents in
 // file order, from its run list.
-void load_extents(const TSK_FS_ATTR* attr, TSK_FS_INFO* fs, MappedFile& out) {
+void load_extents(const TSK_FS_ATTR* attr, TSK_FS_INFO* fs, FsFile& out) {
   if (!attr) {
     out.streamable = out.size == 0;
     return;
@@ -203,14 +203,14 @@ TSK_WALK_RET_ENUM on_name(TSK_FS_FILE* file, const char* parent, void* ptr) {
   const TSK_INUM_T inode = file->meta->addr;
   std::string path = valid_utf8("/" + std::string(parent ? parent : "") + file->name->name);
   if (auto it = st.by_inode.find(inode); it != st.by_inode.end()) {
-    MappedFile& known = (*st.files)[it->second];
+    FsFile& known = (*st.files)[it->second];
     if (allocated && !known.allocated) {  // the allocated name wins over a deleted one
       known.path = std::move(path);
       known.allocated = true;
     }
     return TSK_WALK_CONT;
   }
-  MappedFile f;
+  FsFile f;
   f.path = std::move(path);
   f.inode = inode;
   f.allocated = allocated;
@@ -220,12 +220,12 @@ TSK_WALK_RET_ENUM on_name(TSK_FS_FILE* file, const char* parent, void* ptr) {
   const TSK_FS_ATTR* data = tsk_fs_file_attr_get(file);
   if (!data) tsk_error_reset();
   // NTFS named streams (alternate data streams) are files of their own here: "path:stream".
-  std::vector<MappedFile> streams;
+  std::vector<FsFile> streams;
   const int attributes = TSK_FS_TYPE_ISNTFS(st.fs->ftype) ? tsk_fs_file_attr_getsize(file) : 0;
   for (int i = 0; i < attributes; ++i) {
     const TSK_FS_ATTR* attr = tsk_fs_file_attr_get_idx(file, i);
     if (!attr || attr == data || attr->type != TSK_FS_ATTR_TYPE_NTFS_DATA || !attr->name || !attr->name[0]) continue;
-    MappedFile s;
+    FsFile s;
     s.path = f.path + ":" + valid_utf8(attr->name);
     s.inode = f.inode;
     s.allocated = f.allocated;
@@ -317,7 +317,7 @@ void FileSystemMap::add_file_system(std::uint64_t offset, std::string volume_sys
 std::optional<FileContext> FileSystemMap::lookup(std::uint64_t offset) const {
   for (const auto* extents : {&allocated_, &deleted_}) {
     if (const FileExtent* e = find_extent(*extents, offset)) {
-      const MappedFile& f = files_[e->file];
+      const FsFile& f = files_[e->file];
       return FileContext{f.path, f.inode, f.allocated ? "allocated" : "deleted", e->file_offset + (offset - e->image_offset)};
     }
   }
@@ -333,7 +333,7 @@ std::string FileSystemMap::tsk_version() { return tsk_version_get_str(); }
 bool FileSystemMap::in_allocated_file(std::uint64_t offset) const { return find_extent(allocated_, offset) != nullptr; }
 
 bool FileSystemMap::read_file(std::uint32_t index, const std::function<void(std::span<const std::byte>)>& sink) const {
-  const MappedFile& f = files_.at(index);
+  const FsFile& f = files_.at(index);
   TSK_FS_FILE* file = tsk_fs_file_open_meta(tsk_->fs.at(f.fs), nullptr, static_cast<TSK_INUM_T>(f.inode));
   if (!file) {
     tsk_error_reset();

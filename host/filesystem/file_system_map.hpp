@@ -35,7 +35,7 @@ struct FileExtent {
   std::uint64_t file_offset = 0;
 };
 
-struct MappedFile {
+struct FsFile {
   std::string path;          // "/dir/file", inside its file system
   std::uint64_t inode = 0;   // TSK's metadata address (inode, MFT entry, FAT directory entry)
   bool allocated = true;     // false: deleted (its name or its metadata is unallocated)
@@ -62,7 +62,7 @@ class FileSystemMap {
 
   bool empty() const { return filesystems_.empty(); }
   const std::vector<FileSystemInfo>& filesystems() const { return filesystems_; }
-  const std::vector<MappedFile>& files() const { return files_; }
+  const std::vector<FsFile>& files() const { return files_; }
   // What holds the byte at this image offset; nullopt outside every file system. Thread-safe.
   std::optional<FileContext> lookup(std::uint64_t offset) const;
   // The byte belongs to an allocated file (its blocks, slack included). Thread-safe.
@@ -80,7 +80,7 @@ class FileSystemMap {
 
   std::unique_ptr<Tsk> tsk_;
   std::vector<FileSystemInfo> filesystems_;
-  std::vector<MappedFile> files_;
+  std::vector<FsFile> files_;
   std::vector<FileExtent> allocated_, deleted_;  // whole blocks, sorted by image offset, disjoint
   std::vector<ByteRange> unallocated_;           // the file systems' free blocks, sorted, merged
   std::vector<ByteRange> fs_ranges_;             // the file systems' extents on the image, sorted
