@@ -29,3 +29,5 @@ trawl_import_library(trawl_phonenumber phonenumbers/phonenumberutil.h phonenumbe
 trawl_import_library(trawl_libdeflate libdeflate.h deflate)
 # libewf for Expert Witness (E01) images.
 trawl_import_library(trawl_libewf libewf.h ewf)
+# The Sleuth Kit (libtsk-dev): volume systems, file systems, block maps.
+trawl_import_library(trawl_tsk tsk/libtsk.h tsk)

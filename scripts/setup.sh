@@ -14,6 +14,7 @@ packages=(
   libewf-dev ewf-tools
   forensics-samples-files netpbm webp p7zip-full
   chromium
+  libtsk-dev sleuthkit e2fsprogs dosfstools mtools fdisk xz-utils forensics-samples-ntfs
 )
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).

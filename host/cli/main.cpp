@@ -129,6 +129,10 @@ void print_report(const trawl::ScanReport& r, const fs::path& out) {
     if (r.identifiers.decoded_streams) std::printf(" (%llu compressed streams searched)", static_cast<unsigned long long>(r.identifiers.decoded_streams));
     std::printf("\n");
   }
+  for (const auto& fs : r.filesystems)
+    std::printf("fs        %s at offset %llu (%s, %llu files)\n", fs.type.c_str(), static_cast<unsigned long long>(fs.partition_offset),
+                fs.volume_system == "none" ? "no partition table" : fs.volume_system.c_str(), static_cast<unsigned long long>(fs.files));
+  if (r.files_hashed) std::printf("files     %llu hashed (files/report.xml)\n", static_cast<unsigned long long>(r.files_hashed));
   if (r.identifiers.watchlist_hits)
     std::printf("ALERTS    %llu watchlist hits (alerts.txt)\n", static_cast<unsigned long long>(r.identifiers.watchlist_hits));
   if (r.known.enabled)
@@ -151,7 +155,7 @@ int run_scan(const std::vector<std::string>& args) {
   std::string reassemble = "on", max_gap = "1M";
   std::string find = "all", regions, decode_max = "16M";
   std::string block_step = "0";
-  bool no_decode = false, no_builtin_rules = false;
+  bool no_decode = false, no_builtin_rules = false, no_file_hashes = false;
   std::string progress = "auto";
   const char* env_backend = std::getenv("TRAWL_BACKEND");
   std::string backend = env_backend && *env_backend ? env_backend : "auto";
@@ -208,7 +212,12 @@ int run_scan(const std::vector<std::string>& args) {
       ("known-blocks", po::value(&options.known.block_db), "a block-hash database (trawl hashdb build): report known files found by their blocks")
       ("block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")
       ("hashset", po::value(&options.known.hash_sets)->composing(), "a hash-set store (trawl hashset import) to match carved files against (repeatable)")
-      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds");
+      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds")
+      ("fs", po::value(&options.filesystem.mode), "file-system context through The Sleuth Kit: auto (map the partitions "
+                                                  "and file systems found, attribute findings to files) or off (default auto)")
+      ("no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")
+      ("carve-unallocated-only", po::bool_switch(&options.carve.unallocated_only),
+       "carve only from bytes that no allocated file holds (needs --fs auto)");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -244,6 +253,7 @@ int run_scan(const std::vector<std::string>& args) {
   options.identifiers.decode = !no_decode;
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
   options.known.block_step = static_cast<std::uint32_t>(trawl::detail::parse_size(block_step, "--block-step"));
+  options.filesystem.hash_files = !no_file_hashes;
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")

@@ -166,6 +166,7 @@ void CarveStage::consume(const Chunk& chunk) {
   const auto resident = chunk.with_lookbehind();
   std::vector<SignatureHit> ordered;
   for (const auto& hit : hits) {
+    if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
     if (carvers_.at(hit.format)->ordered)
       ordered.push_back(hit);
     else
@@ -322,6 +323,8 @@ std::vector<CarvedFile> CarveStage::finish(std::map<std::string, CarveTally>& ta
     return std::tie(a.offset, a.type) < std::tie(b.offset, b.type);
   });
   assign_parents(files_, tally_);
+  if (file_map_)
+    for (auto& f : files_) f.fs = file_map_->lookup(f.offset);
   tally = tally_;
   return std::move(files_);
 }

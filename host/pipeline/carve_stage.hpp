@@ -25,6 +25,7 @@
 #include "carvers/carver.hpp"
 #include "carvers/reassemble.hpp"
 #include "host/backend/backend.hpp"
+#include "host/filesystem/file_system_map.hpp"
 #include "host/pipeline/stage.hpp"
 #include "trawl/trawl.hpp"
 
@@ -53,6 +54,13 @@ class CarveStage final : public ChunkStage {
   // After the last chunk: the carved files in offset order with their parents, and the tally.
   std::vector<CarvedFile> finish(std::map<std::string, CarveTally>& tally);
   ~CarveStage() override;
+  // File-system context (host/filesystem): carved files get the file their first byte lies in;
+  // with `unallocated_only`, signature hits inside allocated files are skipped (they are files
+  // already). Set before the first chunk.
+  void attribute_files(const FileSystemMap* map, bool unallocated_only) {
+    file_map_ = map;
+    unallocated_only_ = map && unallocated_only;
+  }
 
  private:
   // A file the walk accepted, waiting for an output worker to copy and hash it.
@@ -99,6 +107,8 @@ class CarveStage final : public ChunkStage {
   std::map<std::uint64_t, std::vector<SignatureHit>> ordered_hits_;  // guarded by mutex_
   std::condition_variable ordered_ready_;
   std::thread sequencer_thread_;
+  const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
+  bool unallocated_only_ = false;
 };
 
 }  // namespace trawl::detail

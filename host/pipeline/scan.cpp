@@ -9,6 +9,9 @@
 #include <thread>
 
 #include "host/backend/backend.hpp"
+#include "host/filesystem/file_hash_stage.hpp"
+#include "host/filesystem/file_report.hpp"
+#include "host/filesystem/file_system_map.hpp"
 #include "host/pipeline/carve_stage.hpp"
 #include "host/pipeline/hash_stages.hpp"
 #include "host/pipeline/identifier_stage.hpp"
@@ -39,6 +42,7 @@ void check_options(const ScanOptions& o) {
   if (o.buffers < 2) fail("--buffers must be at least 2");
   if (!is_power_of_two(o.sector_size)) fail("--sector-size must be a power of two");
   if (o.page_size > (std::size_t{1} << 32)) fail("--page-size must be at most 4G");
+  if (o.filesystem.mode != "auto" && o.filesystem.mode != "off") fail("--fs must be auto or off, not '" + o.filesystem.mode + "'");
   // Carving: every signature that starts in a page must lie in that chunk's bytes.
   const auto carvers = detail::selected_carvers(o.carve);
   if (const std::size_t extent = detail::signature_extent(carvers); !carvers.empty() && o.margin < extent)
@@ -217,6 +221,31 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   if (!backend_notice.empty()) notify(observer, log, backend_notice);
   if (observer) observer->on_record(image_record(report, source.paths()).dump());
 
+  // File systems are mapped once, before the pass: the map is immutable while the stages read it.
+  std::unique_ptr<FileSystemMap> file_map;
+  if (options.filesystem.mode == "auto") {
+    if (source.random_access()) {
+      const auto mapping_started = clock::now();
+      file_map = FileSystemMap::build(source);
+      report.stage_seconds["filesystem"] = std::chrono::duration<double>(clock::now() - mapping_started).count();
+      report.filesystems = file_map->filesystems();
+      for (const auto& fs : report.filesystems)
+        log.write("info", "file system " + fs.type + " at offset " + std::to_string(fs.partition_offset) + ": " +
+                              std::to_string(fs.files) + " files");
+      if (file_map->empty()) file_map.reset();
+    } else {
+      // "auto" maps what it can: said in the log and summary.json, not as a notice on the console.
+      report.filesystem_notice = "file-system mapping turned off: it needs a random-access source, not " + std::string(source.kind());
+      log.write("info", report.filesystem_notice);
+    }
+  }
+  if (options.carve.unallocated_only && !file_map && !options.carve.types.empty())
+    notify(observer, log, "--carve-unallocated-only: no file system mapped, so every signature hit is carved");
+  std::vector<std::unique_ptr<FileHashStage>> file_hash_stages;  // md5, sha256
+  // File hashes need every byte of every file: a range run (--range) attributes, but hashes no files.
+  if (file_map && options.filesystem.hash_files && !ranged)
+    for (auto a : {HashAlgorithm::md5, HashAlgorithm::sha256}) file_hash_stages.push_back(std::make_unique<FileHashStage>(*file_map, a));
+
   // Stages. Block digests need somewhere to go: without an output folder they are skipped.
   std::vector<std::unique_ptr<ImageHashStage>> image_stages;
   if (!image_algorithms.empty()) {
@@ -238,6 +267,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   if (!options.carve.types.empty()) {
     if (source.random_access()) {
       carve_stage = std::make_unique<CarveStage>(source, *backend, options.carve, options.output);
+      carve_stage->attribute_files(file_map.get(), options.carve.unallocated_only);
     } else {
       report.carve_notice = "carving turned off: it needs a random-access source, not " + std::string(source.kind());
       notify(observer, log, report.carve_notice);
@@ -260,6 +290,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     feature_sink = std::make_unique<FeatureSink>(*scanner, writes ? options.output / "features" : std::filesystem::path(),
                                                  report.image, options.identifiers.types, std::move(watchlist), std::move(emit));
     if (ranged) feature_sink->record_dropped();
+    feature_sink->attribute_files(file_map.get());
     DecodeLimits limits;
     limits.max_output = options.identifiers.decode_max;
     const auto& mode = options.identifiers.prefilter;
@@ -280,6 +311,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
   if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
   if (known_stage) runners.push_back(std::make_unique<StageRunner>(*known_stage, failure));
+  for (auto& s : file_hash_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
 
   ReaderConfig reader_config{options.page_size, options.margin, options.buffers, options.sector_size, job.range.offset,
                              job.range.length ? job.range.offset + job.range.length : 0};
@@ -351,6 +383,23 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     write_file_atomically(options.output / "carved" / "files.jsonl", lines);
     log.write("info", "carved " + std::to_string(report.carved.size()) + " files");
   }
+  // File hashes need every byte of the files: only after a complete pass.
+  std::vector<HashedFile> hashed_files;
+  if (!file_hash_stages.empty() && !report.interrupted) {
+    const auto hashing_started = clock::now();
+    hashed_files = FileHashStage::merge(file_hash_stages[0]->finish(), file_hash_stages[1]->finish());
+    report.stage_seconds["file-hash-tsk"] = std::chrono::duration<double>(clock::now() - hashing_started).count();
+    report.files_hashed = hashed_files.size();
+    if (writes && !hashed_files.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.output / "files", ec);
+      write_file_atomically(options.output / "files" / "report.xml", files_dfxml(report, *file_map, hashed_files, times.started_utc));
+      std::string lines;
+      for (const auto& h : hashed_files) lines += file_record(report.image, *file_map, h).dump() + "\n";
+      write_file_atomically(options.output / "files" / "files.jsonl", lines);
+      log.write("info", "hashed " + std::to_string(hashed_files.size()) + " files");
+    }
+  }
   report.wall_seconds = std::chrono::duration<double>(clock::now() - started).count();
   times.finished_utc = utc_now();
 
@@ -373,11 +422,15 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     if (observer) observer->on_record(known_file_record(report.image, file).dump());
   for (const auto& file : report.carved)
     if (observer && file.known && file.known->label == "known-bad") observer->on_record(known_alert_record(report.image, file).dump());
+  for (const auto& h : hashed_files)
+    if (observer && observer->wants_records()) observer->on_record(file_record(report.image, *file_map, h).dump());
 
   auto summary = summary_json(report, options, times);
   if (feature_sink) summary["identifiers"] = feature_sink->summary_json();
   add_stored_evidence_json(summary, report);
   if (known_stage || !hash_sets.empty()) summary["known"] = known_json(report.known, options.known);
+  summary["filesystems"] = filesystems_json(report);
+  summary["filesystem"] = filesystem_section_json(report, options);
   if (writes) {
     if (!report.interrupted) write_file_atomically(options.output / "hashes.txt", format_hash_list(report.image, report.image_hashes));
     write_known_outputs(options.output, report, options.known);

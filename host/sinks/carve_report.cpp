@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/filesystem/file_report.hpp"
+
 namespace trawl::detail {
 namespace {
 
@@ -69,6 +71,12 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
     if (f.reassembled) x += " reassembled=\"true\"";
     if (!f.note.empty()) x += " note=\"" + xml_escape(f.note) + "\"";
     x += "/>\n";
+    if (f.fs) {
+      x += "    <trawl:fs path=\"" + xml_escape(f.fs->path) + "\" inode=\"" + std::to_string(f.fs->inode) + "\" state=\"" +
+           xml_escape(f.fs->state) + "\"";
+      if (f.fs->offset) x += " offset=\"" + std::to_string(*f.fs->offset) + "\"";
+      x += "/>\n";
+    }
     x += "  </fileobject>\n";
   }
   x += "</dfxml>\n";
@@ -106,6 +114,11 @@ CarvedFile carved_file_from_record(const nlohmann::json& j) {
     for (const auto& run : j["byte_runs"]) f.runs.push_back({run.value("offset", 0ull), run.value("length", 0ull)});
   if (j.contains("known") && j["known"].is_object())
     f.known = CarvedFile::Known{j["known"].value("set", ""), j["known"].value("label", ""), j["known"].value("name", "")};
+  if (j.contains("fs") && j["fs"].is_object()) {
+    const auto& fs = j["fs"];
+    f.fs = FileContext{fs.value("path", ""), fs.value("inode", 0ull), fs.value("state", ""), std::nullopt};
+    if (fs.contains("offset")) f.fs->offset = fs["offset"].get<std::uint64_t>();
+  }
   return f;
 }
 
@@ -121,6 +134,7 @@ nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f)
     j["byte_runs"] = nlohmann::json::array();
     for (const auto& run : f.runs) j["byte_runs"].push_back({{"offset", run.offset}, {"length", run.length}});
   }
+  if (f.fs) j["fs"] = file_context_json(*f.fs);
   return j;
 }
 

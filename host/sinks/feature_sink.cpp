@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "host/filesystem/file_report.hpp"
 #include "host/util/text.hpp"
 
 namespace trawl::detail {
@@ -73,6 +74,8 @@ nlohmann::json FeatureSink::record_for(const Feature& f, const Rule& rule, const
   if (!f.validation.region.empty()) record["region"] = f.validation.region;
   if (!f.validation.number_type.empty()) record["number_type"] = f.validation.number_type;
   if (!f.validation.also_valid_in.empty()) record["also_valid_in"] = f.validation.also_valid_in;
+  if (file_map_)
+    if (auto context = file_map_->lookup(f.image_offset)) record["fs"] = file_context_json(*context);
   return record;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "host/filesystem/file_system_map.hpp"
 #include "host/scanners/identifier_scanner.hpp"
 #include "host/scanners/watchlist.hpp"
 #include "trawl/trawl.hpp"
@@ -45,6 +46,8 @@ class FeatureSink {
   // After the last chunk: histograms and the summary.
   void finish();
   IdentifierSummary summary() const { return summary_; }
+  // Records get the file (and its state) each feature lies in. Set before the first submit().
+  void attribute_files(const FileSystemMap* map) { file_map_ = map; }
   nlohmann::json summary_json() const;
 
  private:
@@ -68,6 +71,7 @@ class FeatureSink {
   std::ofstream dropped_;   // features/dropped.jsonl (range runs only)
   std::ofstream records_;  // features/features.jsonl: the feature records, in the order of the .txt files
   IdentifierSummary summary_;
+  const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
 };
 
 }  // namespace trawl::detail

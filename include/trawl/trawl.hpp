@@ -109,6 +109,36 @@ struct CarveOptions {
   // pieces when the whole file then validates (docs/carving.md).
   bool reassemble = true;
   std::uint64_t max_gap = 1 << 20;
+  // Skip signature hits that start inside an allocated file of a file system (they are files
+  // already); needs file-system mapping (FileSystemOptions::mode "auto").
+  bool unallocated_only = false;
+};
+
+// File-system awareness through The Sleuth Kit (libtsk): partitions and file systems are found
+// before the pass, every finding is attributed to the file it lies in, and files are hashed.
+// Needs a random-access source; an image without a file system scans as raw.
+struct FileSystemOptions {
+  std::string mode = "auto";  // "auto": map what TSK recognises; "off": treat the image as raw
+  bool hash_files = true;     // MD5/SHA-256 of allocated and recoverable deleted files (files/)
+};
+
+// Where a finding lies in a file system (the "fs" object of JSON records).
+struct FileContext {
+  std::string path;                     // "/dir/file"; "" in unallocated space; "$Metadata" in the file system's own structures
+  std::uint64_t inode = 0;              // inode / MFT entry / FAT directory-entry address; 0 in unallocated space
+  std::string state;                    // "allocated", "deleted" or "unallocated"
+  std::optional<std::uint64_t> offset;  // byte offset inside the file; absent in unallocated space
+};
+
+// A file system found on the image.
+struct FileSystemInfo {
+  std::uint64_t partition_offset = 0;  // image offset of its first byte
+  std::uint64_t length = 0;            // bytes
+  std::string volume_system;           // "dos", "gpt", ... or "none" (file system at the image start)
+  std::string type;                    // "ext4", "fat32", "ntfs", ... (TSK's names)
+  std::uint32_t block_size = 0;
+  std::string label;                   // volume label, when the file system has one
+  std::uint64_t files = 0;             // files and directories named in it (allocated and deleted)
 };
 
 // Identifier search: phone numbers, e-mail addresses, URLs, ad identifiers, IBANs, cards.
@@ -157,6 +187,7 @@ struct ScanOptions {
   bool force = false;  // allow an output folder that is not empty
   CarveOptions carve;
   KnownOptions known;
+  FileSystemOptions filesystem;
 };
 
 struct ImageDigest {
@@ -192,6 +223,7 @@ struct CarvedFile {
   // (then `offset` is the first piece's and `length` the sum); empty for a contiguous file.
   std::vector<ByteRange> runs;
   bool reassembled = false;
+  std::optional<FileContext> fs;        // the file system file its first byte lies in (none: no file system there)
 };
 
 // Per carver: what its signatures led to.
@@ -274,6 +306,9 @@ struct ScanReport {
   std::map<std::string, CarveTally> carve_tally;  // by carver type
   std::string carve_notice;                       // why carving did not run, or empty
   KnownSummary known;
+  std::vector<FileSystemInfo> filesystems;        // found before the pass, in offset order
+  std::string filesystem_notice;                  // why file-system mapping did not run, or empty
+  std::uint64_t files_hashed = 0;                 // files in files/report.xml
   double wall_seconds = 0;
   bool interrupted = false;
   std::map<std::string, std::string> acquisition;  // Source::acquisition()

@@ -1,0 +1,127 @@
+// FileSystemMap: The Sleuth Kit reading through a trawl Source (here in memory), the extent map's
+// lookups at every extent edge checked against TSK's own ifind, and images TSK cannot make
+// sense of (random bytes, a file system cut in half, nothing at all).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "host/filesystem/file_system_map.hpp"
+#include "support/memory_source.hpp"
+#include "support/test_support.hpp"
+
+namespace trawl::test {
+namespace {
+
+using detail::FileSystemMap;
+
+std::vector<std::byte> read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> out(chars.size());
+  std::memcpy(out.data(), chars.data(), chars.size());
+  return out;
+}
+
+class FileSystemMapTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  // An ext4 image (1 KiB blocks) of a few files, one of them spread over many blocks.
+  fs::path make_ext4() {
+    fs::create_directories(dir / "root" / "sub");
+    write_file(dir / "root" / "small.bin", random_bytes(700, 1));
+    write_file(dir / "root" / "sub" / "large.bin", random_bytes(150000, 2));
+    write_file(dir / "root" / "sub" / "two-blocks.bin", random_bytes(1025, 3));
+    const auto image = dir / "ext4.img";
+    auto r = run("truncate -s 4M " + shell_quote(image.string()) + " && mkfs.ext4 -q -F -b 1024 -d " +
+                 shell_quote((dir / "root").string()) + " " + shell_quote(image.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return image;
+  }
+};
+
+TEST_F(FileSystemMapTest, EveryExtentEdgeLooksUpToTheInodeIfindNames) {
+  const auto image = make_ext4();
+  MemorySource source(read_bytes(image));
+  const auto map = FileSystemMap::build(source);
+  ASSERT_EQ(map->filesystems().size(), 1u);
+  EXPECT_EQ(map->filesystems()[0].block_size, 1024u);
+  int checked = 0;
+  for (std::uint32_t i = 0; i < map->files().size(); ++i) {
+    const auto& f = map->files()[i];
+    if (!f.regular) continue;
+    std::uint64_t covered = 0;
+    for (const auto& e : f.extents) {
+      covered += e.length;
+      // TSK's ifind, run on the image file, names the owner of the extent's first block.
+      auto owner = run("ifind -d " + std::to_string(e.image_offset / 1024) + " " + shell_quote(image.string()));
+      EXPECT_EQ(owner.out, std::to_string(f.inode) + "\n") << f.path;
+      for (std::uint64_t at : {e.image_offset, e.image_offset + e.length - 1}) {
+        const auto c = map->lookup(at);
+        ASSERT_TRUE(c) << f.path;
+        EXPECT_EQ(c->path, f.path);
+        EXPECT_EQ(c->inode, f.inode);
+        EXPECT_EQ(c->state, "allocated");
+        EXPECT_EQ(c->offset, e.file_offset + (at - e.image_offset));
+        EXPECT_TRUE(map->in_allocated_file(at));
+      }
+      // The byte before an extent belongs to some other owner (or to the previous extent of this file).
+      if (const auto before = map->lookup(e.image_offset - 1); before && before->path == f.path)
+        EXPECT_EQ(before->offset, e.file_offset - 1);
+      ++checked;
+    }
+    EXPECT_EQ(covered, f.size) << f.path;  // clipped to the size: no slack in the hashing extents
+    EXPECT_TRUE(f.streamable) << f.path;
+  }
+  EXPECT_GE(checked, 3);
+  // The slack of two-blocks.bin's last block still names the file, at an offset past its size.
+  for (const auto& f : map->files())
+    if (f.path == "/sub/two-blocks.bin") {
+      const auto& last = f.extents.back();
+      const auto slack = map->lookup(last.image_offset + last.length);
+      ASSERT_TRUE(slack);
+      EXPECT_EQ(slack->path, "/sub/two-blocks.bin");
+      EXPECT_EQ(slack->offset, 1025u);
+    }
+  // Past the end of the file system: outside every file system.
+  EXPECT_FALSE(map->lookup(4u << 20));
+  // The superblock (offset 1024) is the file system's own: allocated to no named file.
+  const auto super = map->lookup(1024);
+  ASSERT_TRUE(super);
+  EXPECT_EQ(super->path, "$Metadata");
+  EXPECT_FALSE(super->offset);
+  EXPECT_FALSE(map->in_allocated_file(1024));
+}
+
+TEST_F(FileSystemMapTest, ReadThroughTskEqualsTheFileThatWentIn) {
+  const auto image = make_ext4();
+  MemorySource source(read_bytes(image));
+  const auto map = FileSystemMap::build(source);
+  bool found = false;
+  for (std::uint32_t i = 0; i < map->files().size(); ++i) {
+    if (map->files()[i].path != "/sub/large.bin") continue;
+    found = true;
+    std::vector<std::byte> got;
+    ASSERT_TRUE(map->read_file(i, [&](std::span<const std::byte> bytes) { got.insert(got.end(), bytes.begin(), bytes.end()); }));
+    EXPECT_EQ(got, random_bytes(150000, 2));
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(FileSystemMapTest, NoFileSystemTruncatedOrEmptyImagesGiveWhatTskCanSee) {
+  MemorySource noise(random_bytes(1 << 20, 9));
+  EXPECT_TRUE(FileSystemMap::build(noise)->empty());
+  EXPECT_FALSE(FileSystemMap::build(noise)->lookup(4096));
+  MemorySource nothing({});
+  EXPECT_TRUE(FileSystemMap::build(nothing)->empty());
+  // An ext4 image cut after its first megabyte: whatever TSK still reads, no crash and no throw.
+  auto bytes = read_bytes(make_ext4());
+  bytes.resize(1 << 20);
+  MemorySource cut(std::move(bytes));
+  const auto map = FileSystemMap::build(cut);
+  for (const auto& f : map->files())
+    for (const auto& e : f.extents) EXPECT_TRUE(map->lookup(e.image_offset)) << f.path;
+}
+
+}  // namespace
+}  // namespace trawl::test
