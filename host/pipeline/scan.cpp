@@ -338,12 +338,13 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   }
   for (auto& runner : runners) runner->close_and_join();
   failure.rethrow();
-  if (feature_sink && !stop.load()) {
+  // A stop that came with the last chunk interrupted nothing: every stage saw every page.
+  report.interrupted = stop.load() && !(range_end && reader.image_size() >= *range_end);
+  if (feature_sink && !report.interrupted) {
     feature_sink->finish();
     report.identifiers = feature_sink->summary();
   }
 
-  report.interrupted = stop.load() && !(range_end && reader.image_size() >= *range_end);
   // A range run knows the image's size from the source; a stream's is where its pages ended.
   report.image_size = source_size ? *source_size : reader.image_size();
   report.range = {job.range.offset, reader.image_size() - job.range.offset};
