@@ -373,7 +373,11 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
     }
   }
   if (carve_stage) report.carved = carve_stage->finish(report.carve_tally);
-  if (known_stage && !report.interrupted) report.known = known_stage->finish();
+  if (known_stage && !report.interrupted) {
+    report.known = known_stage->finish();
+    if (file_map)
+      for (auto& run : report.known.runs) run.fs = file_map->lookup(run.offset);
+  }
   if (!hash_sets.empty()) mark_known_carved(hash_sets, options.known.skip_known_good, options.output, report.carved, report.known);
   if (carve_stage && writes) {
     std::error_code ec;

@@ -1,5 +1,6 @@
 #include "host/sinks/known_report.hpp"
 
+#include "host/filesystem/file_report.hpp"
 #include "host/sinks/output_dir.hpp"
 
 namespace trawl::detail {
@@ -14,8 +15,10 @@ nlohmann::json known_file_record(const std::string& image, const KnownFileReport
 }
 
 nlohmann::json known_run_record(const std::string& image, const KnownSummary& s, const KnownRun& run) {
-  return {{"record", "known_run"}, {"image", image},          {"offset", run.offset},         {"file", s.files[run.file].file},
-          {"first_block", run.first_block}, {"last_block", run.last_block}, {"blocks", run.blocks}};
+  nlohmann::json j{{"record", "known_run"}, {"image", image},          {"offset", run.offset},         {"file", s.files[run.file].file},
+                   {"first_block", run.first_block}, {"last_block", run.last_block}, {"blocks", run.blocks}};
+  if (run.fs) j["fs"] = file_context_json(*run.fs);
+  return j;
 }
 
 nlohmann::json known_alert_record(const std::string& image, const CarvedFile& f) {

@@ -274,6 +274,7 @@ struct KnownRun {
   std::uint64_t first_block = 0;  // block indices within the known file, both included
   std::uint64_t last_block = 0;
   std::uint64_t blocks = 0;       // probative blocks found (the non-probative ones between are not counted)
+  std::optional<FileContext> fs;  // the file of the image's file system its first block lies in, when one was found
 };
 
 struct KnownSummary {
