@@ -13,6 +13,9 @@ packages=(
   libdeflate-dev clang libclang-rt-14-dev
   forensics-samples-files netpbm webp p7zip-full
 )
+# Reliability tests: strace (evidence opened read-only), GNU time (peak RSS in
+# bench/worst_case_memory.sh).
+packages+=(strace time)
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
 if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then

@@ -256,7 +256,14 @@ void CarveStage::write_out(OutputJob& job) {
     }
     md5.update(want);
     sha256.update(want);
-    if (fd) write_all(fd.get(), want, path);
+    if (fd) {
+      try {
+        write_all(fd.get(), want, path);
+      } catch (const Error&) {
+        ::unlink(path.c_str());  // a carved file is whole or absent (disk full, I/O error)
+        throw;
+      }
+    }
     done += want.size();
   }
   unsigned char digest[64];

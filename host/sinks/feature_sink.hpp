@@ -17,6 +17,7 @@
 
 #include "host/scanners/identifier_scanner.hpp"
 #include "host/scanners/watchlist.hpp"
+#include "host/sinks/line_file.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
@@ -65,8 +66,8 @@ class FeatureSink {
   std::map<std::string, std::map<std::string, std::uint64_t>> histograms_;  // type -> normalised -> count
   std::ofstream alerts_;
   nlohmann::json record_for(const Feature& f, const Rule& rule, const std::string& path) const;
-  std::ofstream dropped_;   // features/dropped.jsonl (range runs only)
-  std::ofstream records_;  // features/features.jsonl: the feature records, in the order of the .txt files
+  LineFile dropped_;   // features/dropped.jsonl (range runs only)
+  LineFile records_;  // features/features.jsonl: the feature records, in the order of the .txt files
   IdentifierSummary summary_;
 };
 
