@@ -28,7 +28,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [[ -z "$image" ]]; then
-  image="$work/random-2GiB.img"
+  mkdir -p "$work/evidence"
+  image="$work/evidence/random-2GiB.img"  # apart from the outputs: trawl refuses output beside evidence
   head -c $((2 << 30)) /dev/urandom >"$image"
 fi
 cat "$image" >/dev/null

@@ -23,7 +23,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [[ -z "$image" ]]; then
-  image="$work/mixed.img"
+  mkdir -p "$work/evidence"
+  image="$work/evidence/mixed.img"  # apart from the outputs: trawl refuses output beside evidence
   python3 scripts/make-sample.py --out "$image" --manifest "$work/manifest.json" --size "$size" --seed 7
 fi
 cat "$image" >/dev/null

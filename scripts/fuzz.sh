@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the carvers' libFuzzer targets (clang, AddressSanitizer + UBSan) in build-fuzz and runs
+# Builds the libFuzzer targets (one per carver, and rule_pack, inflate, block_file for the host's
+# parsers of untrusted bytes) (clang, AddressSanitizer + UBSan) in build-fuzz and runs
 # each for a bounded time from its seed corpus (tests/fuzz/corpus/<format>/). Exits non-zero on
 # the first finding, leaving the crashing input as build-fuzz/findings/<format>/crash-*.
 #   scripts/fuzz.sh                 every carver, 10 s each
@@ -11,7 +12,8 @@ seconds=${1:-10}
 [[ $# -gt 0 ]] && shift
 formats=("$@")
 if [[ ${#formats[@]} -eq 0 ]]; then
-  formats=(jpeg png gif bmp tiff riff pdf zip gzip sqlite sqlite_wal sqlite_journal isobmff 7z rar pe elf)
+  formats=(jpeg png gif bmp tiff riff pdf zip gzip sqlite sqlite_wal sqlite_journal isobmff 7z rar pe elf
+           rule_pack inflate block_file)
 fi
 build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -16,6 +16,9 @@ packages=(
   chromium
   libtsk-dev sleuthkit e2fsprogs dosfstools mtools fdisk xz-utils forensics-samples-ntfs
 )
+# Reliability tests: strace (evidence opened read-only), GNU time (peak RSS in
+# bench/worst_case_memory.sh).
+packages+=(strace time)
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
 if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then

@@ -2,6 +2,8 @@
 # README command (b): sets up, builds and runs the whole test suite. `.ci/run` calls this.
 # Where nvcc exists the CUDA backend is built too (sm_90), and ptxas must report no register
 # spills for the kernels. The fuzz targets run TRAWL_FUZZ_SECONDS each (default 5; 0 skips them).
+# Then the suite runs again under AddressSanitizer + UBSan + LeakSanitizer (scripts/sanitize.sh;
+# TRAWL_SANITIZE_TESTS=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,5 +21,5 @@ fi
 # Every carver's libFuzzer target, bounded in time (clang, ASan + UBSan); a finding fails the run.
 TRAWL_FUZZ_SECONDS=${TRAWL_FUZZ_SECONDS:-5}
 if [[ "$TRAWL_FUZZ_SECONDS" != 0 ]]; then scripts/fuzz.sh "$TRAWL_FUZZ_SECONDS"; fi
-cd "$build"
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 900
+if [[ "${TRAWL_SANITIZE_TESTS:-1}" != 0 ]]; then scripts/sanitize.sh; fi

@@ -82,6 +82,7 @@ std::vector<std::byte> inflate_stream(const StreamStart& start, const InputReade
     consumed += got - z.avail_in;
     if (input.size() < (64u << 10)) input.resize(64 << 10);
     if (out.size() > (1u << 20) && out.size() / std::max<std::uint64_t>(consumed, 1) > limits.max_ratio) break;
+    if (out.empty() && consumed >= limits.max_input_before_output) break;
   }
   inflateEnd(&z);
   if (out.size() < limits.min_output) return {};

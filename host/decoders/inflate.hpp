@@ -16,6 +16,10 @@ struct DecodeLimits {
   std::size_t max_ratio = 1000;        // decoded / compressed, once past 1 MiB
   std::size_t min_output = 32;         // shorter results are noise (random bytes that inflate a little)
   unsigned max_depth = 2;              // streams inside decoded streams
+  // Input read before the first decoded byte: a candidate that yields nothing in this much (a
+  // gzip header whose name never ends) is not a stream; real names and extra fields are shorter.
+  // Without it every "1F 8B 08" read on to the image's end: quadratic in the image.
+  std::size_t max_input_before_output = 4u << 10;
 };
 
 // A stream found in a buffer.

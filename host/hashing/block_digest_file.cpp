@@ -56,7 +56,7 @@ void encode(const BlockFileHeader& h, unsigned char* out) {
 }  // namespace
 
 std::uint64_t block_count_for(std::uint64_t image_size, std::uint32_t block_size) {
-  return (image_size + block_size - 1) / block_size;
+  return image_size / block_size + (image_size % block_size != 0);  // no overflow near 2^64
 }
 
 BlockDigestWriter::BlockDigestWriter(const std::filesystem::path& path, HashAlgorithm algorithm,
@@ -107,6 +107,12 @@ BlockFileHeader read_block_file(const std::filesystem::path& path,
   h.block_count = get_le<std::uint64_t>(raw + 32);
   h.first_block = get_le<std::uint64_t>(raw + 40);
   h.range_blocks = get_le<std::uint64_t>(raw + 48);
+  try {
+    (void)info(h.algorithm);
+  } catch (const Error&) {  // an id from a damaged or forged file is bad input, not a bug here
+    throw Error(ExitCode::input, in_quotes(path.string()) + " names an unknown digest algorithm (" +
+                                     std::to_string(static_cast<std::uint32_t>(h.algorithm)) + ")");
+  }
   if (h.digest_size != info(h.algorithm).digest_size || h.block_size == 0 ||
       h.block_count != block_count_for(h.image_size, h.block_size) || h.first_block > h.block_count ||
       h.range_blocks > h.block_count - h.first_block || (h.first_block && !h.range_blocks))

@@ -329,6 +329,10 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
     options.output = output;
     std::string lines;
     for (const auto& j : records) lines += j.dump() + "\n";
+    // The folder exists only when a part carved a file (the copies made it): parts that carved
+    // nothing left it absent, and the reports failed with "No such file or directory".
+    std::error_code ec;
+    fs::create_directories(output / "carved", ec);
     write_file_atomically(output / "carved" / "files.jsonl", lines);
     write_file_atomically(output / "carved" / "report.xml", carve_dfxml(whole, options, first.value("started_utc", "")));
     summary["carving"] = carving_json(whole, options);

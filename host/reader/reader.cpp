@@ -105,6 +105,10 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
 std::size_t Reader::read_span(std::span<std::byte> buffer, std::uint64_t offset) {
   Source::Read r = source_.read_at(buffer, offset);
   bytes_read_ += r.bytes;
+  // A source of known size is only asked for bytes it has (`want` stops at its end), so a short
+  // read means a read that came back early or an image that shrank: read on from there.
+  if (!r.error && r.bytes < buffer.size() && source_.size())
+    return r.bytes + read_rest(buffer.subspan(r.bytes), offset + r.bytes);
   if (!r.error) return r.bytes;
   if (!source_.random_access())
     throw Error(ExitCode::input, "read error on " + in_quotes(source_.paths().front()) + " at offset " +
@@ -114,6 +118,29 @@ std::size_t Reader::read_span(std::span<std::byte> buffer, std::uint64_t offset)
   bool eof = false;
   recover(buffer.subspan(r.bytes), offset + r.bytes, eof, present);
   return present;
+}
+
+// The rest of a short read from a source of known size: read again while bytes come; where none
+// come any more (the image was cut while being read), the bytes are unreadable: zero-filled and
+// recorded as a bad range, like bad sectors, so that no byte of the image is skipped silently.
+std::size_t Reader::read_rest(std::span<std::byte> buffer, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    Source::Read r = source_.read_at(buffer.subspan(done), offset + done);
+    bytes_read_ += r.bytes;
+    done += r.bytes;
+    if (r.error) {
+      bool eof = false;
+      recover(buffer.subspan(done), offset + done, eof, done);
+      return done;
+    }
+    if (r.bytes == 0) {
+      std::memset(buffer.data() + done, 0, buffer.size() - done);
+      record_bad(offset + done, buffer.size() - done);
+      return buffer.size();
+    }
+  }
+  return done;
 }
 
 // Bisects a failing range at sector boundaries until each failing piece lies within one

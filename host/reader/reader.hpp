@@ -67,6 +67,7 @@ class Reader {
  private:
   // Fills `buffer` from `offset`; returns the bytes present (short only at the end of image).
   std::size_t read_span(std::span<std::byte> buffer, std::uint64_t offset);
+  std::size_t read_rest(std::span<std::byte> buffer, std::uint64_t offset);
   void recover(std::span<std::byte> buffer, std::uint64_t offset, bool& eof, std::size_t& present);
   void record_bad(std::uint64_t offset, std::uint64_t length);
 

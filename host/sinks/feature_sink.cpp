@@ -30,8 +30,7 @@ FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path
     std::filesystem::create_directories(folder_, ec);
     if (ec) throw Error(ExitCode::output, "cannot create " + in_quotes(folder_.string()) + ": " + ec.message());
     // Every feature record, also without --jsonl: the case database reads the normalised forms here.
-    records_.open(folder_ / "features.jsonl", std::ios::trunc);
-    if (!records_) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / "features.jsonl").string()));
+    records_.open(folder_ / "features.jsonl");
   }
 }
 
@@ -82,8 +81,7 @@ nlohmann::json FeatureSink::record_for(const Feature& f, const Rule& rule, const
 void FeatureSink::record_dropped() {
   std::lock_guard lock(mutex_);
   if (folder_.empty() || dropped_.is_open()) return;
-  dropped_.open(folder_ / "dropped.jsonl", std::ios::trunc);
-  if (!dropped_) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / "dropped.jsonl").string()));
+  dropped_.open(folder_ / "dropped.jsonl");
 }
 
 void FeatureSink::write_in_order(std::vector<Feature>& features) {
@@ -95,7 +93,7 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
       // A range run keeps what its filter dropped in the image's own bytes: the merge replays the
       // filter across the range boundaries (host/merge/merge.hpp).
       if (dropped_.is_open() && f.path.empty())
-        dropped_ << record_for(f, rule, forensic_path(f)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        dropped_.write_line(record_for(f, rule, forensic_path(f)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       continue;
     }
     const std::string path = forensic_path(f);
@@ -115,7 +113,7 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
     }
     if (!emit_ && folder_.empty()) continue;
     nlohmann::json record = record_for(f, rule, path);
-    if (!folder_.empty()) records_ << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!folder_.empty()) records_.write_line(record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!emit_) continue;
     emit_(record);
     if (hit)
@@ -134,8 +132,7 @@ void FeatureSink::finish() {
   }
   if (folder_.empty()) return;
   records_.flush();
-  if (!records_) throw Error(ExitCode::output, "cannot write features.jsonl (disk full?)");
-  if (dropped_.is_open() && !dropped_.flush()) throw Error(ExitCode::output, "cannot write dropped.jsonl (disk full?)");
+  dropped_.flush();
   for (const auto& [type, counts] : histograms_) {
     std::vector<std::pair<std::string, std::uint64_t>> rows(counts.begin(), counts.end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });

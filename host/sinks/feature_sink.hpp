@@ -18,6 +18,7 @@
 #include "host/filesystem/file_system_map.hpp"
 #include "host/scanners/identifier_scanner.hpp"
 #include "host/scanners/watchlist.hpp"
+#include "host/sinks/line_file.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
@@ -68,8 +69,8 @@ class FeatureSink {
   std::map<std::string, std::map<std::string, std::uint64_t>> histograms_;  // type -> normalised -> count
   std::ofstream alerts_;
   nlohmann::json record_for(const Feature& f, const Rule& rule, const std::string& path) const;
-  std::ofstream dropped_;   // features/dropped.jsonl (range runs only)
-  std::ofstream records_;  // features/features.jsonl: the feature records, in the order of the .txt files
+  LineFile dropped_;   // features/dropped.jsonl (range runs only)
+  LineFile records_;  // features/features.jsonl: the feature records, in the order of the .txt files
   IdentifierSummary summary_;
   const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
 };

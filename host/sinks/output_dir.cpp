@@ -28,8 +28,24 @@ bool is_inside(const fs::path& inner, const fs::path& outer) {
 std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, const std::vector<std::string>& evidence_paths) {
   std::error_code ec;
   auto status = fs::status(dir, ec);
+  if (fs::exists(status) && !fs::is_directory(status))
+    throw Error(ExitCode::output, "output " + in_quotes(dir.string()) + " exists and is not a folder");
+  // Evidence stays untouched: results inside an evidence file's folder are refused before
+  // anything is created there, unless the user forces it (then a warning says so).
+  std::vector<std::string> warnings;
+  const fs::path out = fs::weakly_canonical(dir, ec);
+  for (const auto& evidence : evidence_paths) {
+    if (evidence == "-") continue;
+    fs::path folder = fs::weakly_canonical(fs::path(evidence), ec).parent_path();
+    if (ec || folder.empty() || folder == "/dev") continue;
+    if (is_inside(out, folder)) {
+      const std::string where = "output folder " + in_quotes(dir.string()) + " is inside the evidence folder " + in_quotes(folder.string());
+      if (!force) throw Error(ExitCode::output, where + "; use --force to write there anyway");
+      warnings.push_back(where + "; keep results apart from evidence");
+      break;
+    }
+  }
   if (fs::exists(status)) {
-    if (!fs::is_directory(status)) throw Error(ExitCode::output, "output " + in_quotes(dir.string()) + " exists and is not a folder");
     if (!force && !fs::is_empty(dir, ec))
       throw Error(ExitCode::output, "output folder " + in_quotes(dir.string()) + " is not empty (use --force to write into it)");
   } else if (!fs::create_directories(dir, ec) && ec) {
@@ -38,18 +54,6 @@ std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, con
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw Error(ExitCode::output, "cannot write to output folder " + in_quotes(dir.string()) + ": " + errno_text(errno));
 
-  std::vector<std::string> warnings;
-  const fs::path out = fs::weakly_canonical(dir, ec);
-  for (const auto& evidence : evidence_paths) {
-    if (evidence == "-") continue;
-    fs::path folder = fs::weakly_canonical(fs::path(evidence), ec).parent_path();
-    if (ec || folder.empty() || folder == "/dev") continue;
-    if (is_inside(out, folder)) {
-      warnings.push_back("output folder " + in_quotes(dir.string()) + " is inside the evidence folder " +
-                         in_quotes(folder.string()) + "; keep results apart from evidence");
-      break;
-    }
-  }
   return warnings;
 }
 

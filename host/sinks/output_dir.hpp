@@ -11,8 +11,9 @@
 namespace trawl::detail {
 
 // Creates `dir` if missing. Refuses (Error(output)) a path that is not a folder, a folder that
-// is not empty unless `force`, and one that cannot be written. Returns warnings, one line each
-// (output inside the folder of an evidence file).
+// is not empty unless `force`, one inside the folder of an evidence file unless `force` (before
+// creating anything), and one that cannot be written. Returns warnings, one line each (output
+// inside an evidence folder, forced).
 std::vector<std::string> prepare_output_dir(const std::filesystem::path& dir, bool force,
                                             const std::vector<std::string>& evidence_paths);
 

@@ -187,6 +187,15 @@ Source::Read FaultySource::read_at(std::span<std::byte> buffer, std::uint64_t of
     std::uint64_t hi = bad.offset + bad.length;
     if (lo < end && hi > offset) first_bad = std::min(first_bad, std::max(lo, offset));
   }
+  {
+    std::lock_guard lock(mutex_);
+    auto cut = std::find_if(short_reads_.begin(), short_reads_.end(), [&](std::uint64_t at) { return at > offset && at < end; });
+    if (cut != short_reads_.end() && *cut < first_bad) {
+      const std::uint64_t at = *cut;
+      short_reads_.erase(cut);
+      return inner_->read_at(buffer.first(static_cast<std::size_t>(at - offset)), offset);
+    }
+  }
   if (first_bad == end) return inner_->read_at(buffer, offset);
   Read r = inner_->read_at(buffer.first(static_cast<std::size_t>(first_bad - offset)), offset);
   if (!r.error) r.error = EIO;
@@ -223,8 +232,16 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions
     source = detail::FileSource::open(path);
   }
   // Fault injection for tests of the read-error path: "OFFSET:LENGTH,..." fail as bad sectors.
-  if (const char* bad = std::getenv("TRAWL_INJECT_BAD_SECTORS"); bad && *bad)
-    source = std::make_unique<detail::FaultySource>(std::move(source), detail::parse_ranges(bad));
+  // "OFFSET,..." : the first read across each offset comes back short there, without an error.
+  const char* bad = std::getenv("TRAWL_INJECT_BAD_SECTORS");
+  const char* cut = std::getenv("TRAWL_INJECT_SHORT_READS");
+  if ((bad && *bad) || (cut && *cut)) {
+    std::vector<std::uint64_t> short_reads;
+    if (cut && *cut)
+      for (const auto& part : detail::split_list(cut)) short_reads.push_back(detail::parse_size(part, "short-read offset"));
+    source = std::make_unique<detail::FaultySource>(std::move(source), bad && *bad ? detail::parse_ranges(bad) : std::vector<ByteRange>{},
+                                                    512, std::move(short_reads));
+  }
   return source;
 }
 

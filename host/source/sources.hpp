@@ -75,11 +75,14 @@ class StreamSource final : public Source {
 };
 
 // Wraps a source and makes reads that touch chosen ranges fail with EIO, sector by sector, as
-// a disk with bad sectors does. For fault-injection tests (TRAWL_INJECT_BAD_SECTORS).
+// a disk with bad sectors does (TRAWL_INJECT_BAD_SECTORS), and the first read across each of the
+// `short_reads` offsets stop there without an error, as a read cut short does
+// (TRAWL_INJECT_SHORT_READS). For fault-injection tests.
 class FaultySource final : public Source {
  public:
-  FaultySource(std::unique_ptr<Source> inner, std::vector<ByteRange> bad, std::uint32_t sector = 512)
-      : inner_(std::move(inner)), bad_(std::move(bad)), sector_(sector) {}
+  FaultySource(std::unique_ptr<Source> inner, std::vector<ByteRange> bad, std::uint32_t sector = 512,
+               std::vector<std::uint64_t> short_reads = {})
+      : inner_(std::move(inner)), bad_(std::move(bad)), sector_(sector), short_reads_(std::move(short_reads)) {}
   Read read_at(std::span<std::byte> buffer, std::uint64_t offset) const override;
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   bool random_access() const override { return inner_->random_access(); }
@@ -90,6 +93,8 @@ class FaultySource final : public Source {
   std::unique_ptr<Source> inner_;
   std::vector<ByteRange> bad_;  // every sector that overlaps one of these fails
   std::uint32_t sector_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::uint64_t> short_reads_;  // offsets whose short read is still to come
 };
 
 // Parses "OFFSET:LENGTH,OFFSET:LENGTH" (sizes as parse_size accepts them).

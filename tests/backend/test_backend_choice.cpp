@@ -88,8 +88,8 @@ TEST(BackendChoice, CliBackendCudaWithoutDeviceExitsWithUsageAndTheReason) {
   if (cuda_ran(fallback)) GTEST_SKIP() << "a usable CUDA device is present";
   const std::string reason = fallback.notice.substr(std::string("using the CPU backend: ").size());
   test::TempDir dir;
-  test::write_file(dir / "disk.raw", test::random_bytes(64 << 10, 3));
-  const std::string image = test::shell_quote((dir / "disk.raw").string());
+  test::write_file(dir.evidence("disk.raw"), test::random_bytes(64 << 10, 3));
+  const std::string image = test::shell_quote((dir.evidence("disk.raw")).string());
 
   auto flag = test::run(test::cli() + " scan " + image + " -o " + test::shell_quote((dir / "a").string()) + " --backend cuda");
   EXPECT_EQ(flag.exit_code, 2) << flag.err;

@@ -271,8 +271,8 @@ TEST(CarveScan, BadCarveOptionsAreUsageErrors) {
 // The CLI: carving is on by default, off with --carve none, and its records are JSON Lines.
 TEST(CarveCli, CarvesByDefaultWritesRecordsAndTurnsOffWithNone) {
   TempDir dir;
-  write_file(dir / "disk.raw", image().bytes);
-  auto on = run(cli() + " scan " + shell_quote((dir / "disk.raw").string()) + " -o " + shell_quote((dir / "a").string()) +
+  write_file(dir.evidence("disk.raw"), image().bytes);
+  auto on = run(cli() + " scan " + shell_quote((dir.evidence("disk.raw")).string()) + " -o " + shell_quote((dir / "a").string()) +
                 " --jsonl --progress none --block-hash none");
   ASSERT_EQ(on.exit_code, 0) << on.err;
   std::istringstream lines(on.out);
@@ -288,11 +288,11 @@ TEST(CarveCli, CarvesByDefaultWritesRecordsAndTurnsOffWithNone) {
   }
   EXPECT_GE(carved, static_cast<int>(image().files.size()));
   EXPECT_EQ(last, "summary");
-  auto off = run(cli() + " scan " + shell_quote((dir / "disk.raw").string()) + " -o " + shell_quote((dir / "b").string()) +
+  auto off = run(cli() + " scan " + shell_quote((dir.evidence("disk.raw")).string()) + " -o " + shell_quote((dir / "b").string()) +
                  " -q --carve none");
   ASSERT_EQ(off.exit_code, 0) << off.err;
   EXPECT_FALSE(fs::exists(dir / "b" / "carved"));
-  auto bad = run(cli() + " scan " + shell_quote((dir / "disk.raw").string()) + " -o " + shell_quote((dir / "c").string()) +
+  auto bad = run(cli() + " scan " + shell_quote((dir.evidence("disk.raw")).string()) + " -o " + shell_quote((dir / "c").string()) +
                  " --carve jpg");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown type 'jpg'"), std::string::npos) << bad.err;
@@ -300,8 +300,8 @@ TEST(CarveCli, CarvesByDefaultWritesRecordsAndTurnsOffWithNone) {
 
 TEST(CarveCli, StdinScansWithANoticeInsteadOfCarving) {
   TempDir dir;
-  write_file(dir / "disk.raw", image().bytes);
-  auto r = run("cat " + shell_quote((dir / "disk.raw").string()) + " | " + cli() + " scan - -o " + shell_quote((dir / "o").string()) +
+  write_file(dir.evidence("disk.raw"), image().bytes);
+  auto r = run("cat " + shell_quote((dir.evidence("disk.raw")).string()) + " | " + cli() + " scan - -o " + shell_quote((dir / "o").string()) +
                " --progress none --block-hash none");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("carving turned off"), std::string::npos) << r.err;

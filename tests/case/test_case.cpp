@@ -133,8 +133,8 @@ class Case : public ::testing::Test {
         if (auto it = p.where.find(name); it != p.where.end()) put(it->second, " " + p.feature + " ");
       if (name == "dev-b" || name == "dev-d") put(png_offset, shared_png());
       if (name == "dev-a") put(png_offset, make_png(20, 20, 2));
-      write_file(*dir_ / (name + ".raw"), bytes);
-      auto r = run(cli() + " scan " + q(*dir_ / (name + ".raw")) + " -o " + q(*dir_ / "scans" / name) +
+      write_file(dir_->evidence(name + ".raw"), bytes);
+      auto r = run(cli() + " scan " + q(dir_->evidence(name + ".raw")) + " -o " + q(*dir_ / "scans" / name) +
                    " --carve png --block-hash none --hash md5 -q");
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
@@ -378,7 +378,7 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   r = run(build + q(dir_->path() / "scans" / "dev-b") + " -o " + q(other / "x.db") + " --force -q");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // Correlating something that is not a case database, or nothing.
-  r = run(cli() + " case correlate " + q(dir_->path() / "dev-a.raw"));
+  r = run(cli() + " case correlate " + q(dir_->evidence("dev-a.raw")));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(one_line(r)) << r.err;
   r = run(cli() + " case correlate " + q(other / "none.db"));

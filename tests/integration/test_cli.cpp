@@ -45,7 +45,7 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, ImageHashesEqualTheSumToolsAtEveryPaddingEdgeAndOn100MiB) {
   std::vector<std::size_t> sizes{0, 1, 55, 56, 63, 64, 65, 511, 512, 4095, 4096, 4097, (1 << 20) + 1, 100u << 20};
   for (auto size : sizes) {
-    auto image = dir / ("img-" + std::to_string(size));
+    auto image = dir.evidence("img-" + std::to_string(size));
     write_file(image, random_bytes(size, size + 1));
     auto out = dir / ("out-" + std::to_string(size));
     auto r = trawl("scan " + q(image) + " -o " + q(out) + " --hash md5,sha1,sha256,sha512,xxh128 --block-hash none -q");
@@ -61,7 +61,7 @@ TEST_F(Cli, ImageHashesEqualTheSumToolsAtEveryPaddingEdgeAndOn100MiB) {
 }
 
 TEST_F(Cli, HashListIsCheckedBySha256sum) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(70000, 3));
   ASSERT_EQ(trawl("scan " + q(image) + " -o " + q(dir / "out") + " -q --block-hash none").exit_code, 0);
   auto r = run("cd " + q(dir.path()) + " && sha256sum -c --ignore-missing out/hashes.txt 2>/dev/null | grep -c ': OK'");
@@ -69,12 +69,12 @@ TEST_F(Cli, HashListIsCheckedBySha256sum) {
 }
 
 TEST_F(Cli, SplitRawEqualsItsConcatenation) {
-  auto whole = dir / "whole.raw";
+  auto whole = dir.evidence("whole.raw");
   write_file(whole, random_bytes(5 * 100000 + 4321, 4));
-  ASSERT_EQ(run("cd " + q(dir.path()) + " && split -b 100000 -d -a 3 --numeric-suffixes=1 whole.raw part.").exit_code, 0);
-  ASSERT_TRUE(fs::exists(dir / "part.006"));
+  ASSERT_EQ(run("cd " + q(dir.path() / "evidence") + " && split -b 100000 -d -a 3 --numeric-suffixes=1 whole.raw part.").exit_code, 0);
+  ASSERT_TRUE(fs::exists(dir.evidence("part.006")));
   auto a = trawl("scan " + q(whole) + " -o " + q(dir / "a") + " -q --block-size 512 --block-hash sha256,md5");
-  auto b = trawl("scan " + q(dir / "part.001") + " -o " + q(dir / "b") + " -q --block-size 512 --block-hash sha256,md5");
+  auto b = trawl("scan " + q(dir.evidence("part.001")) + " -o " + q(dir / "b") + " -q --block-size 512 --block-hash sha256,md5");
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   auto ha = read_hash_list(dir / "a" / "hashes.txt"), hb = read_hash_list(dir / "b" / "hashes.txt");
@@ -86,7 +86,7 @@ TEST_F(Cli, SplitRawEqualsItsConcatenation) {
 }
 
 TEST_F(Cli, StdinGivesTheSameHashesAsTheFile) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(3 * 1000003, 5));
   auto a = trawl("scan " + q(image) + " -o " + q(dir / "a") + " -q");
   auto b = run("cat " + q(image) + " | " + cli() + " scan - -o " + q(dir / "b") + " -q --page-size 64K --margin 4K");
@@ -96,7 +96,7 @@ TEST_F(Cli, StdinGivesTheSameHashesAsTheFile) {
 }
 
 TEST_F(Cli, BadSectorsAreZeroFilledReportedAndExitWithCode5) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   auto bytes = random_bytes(1 << 20, 6);
   write_file(image, bytes);
   auto r = run("TRAWL_INJECT_BAD_SECTORS=8192:1,500000:3000 " + cli() + " scan " + q(image) + " -o " + q(dir / "out") +
@@ -117,7 +117,7 @@ TEST_F(Cli, BadSectorsAreZeroFilledReportedAndExitWithCode5) {
 }
 
 TEST_F(Cli, EmptyImageIsValidAndHashesNothing) {
-  auto image = dir / "empty.raw";
+  auto image = dir.evidence("empty.raw");
   write_file(image, {});
   auto r = trawl("scan " + q(image) + " -o " + q(dir / "out") + " -q");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -133,7 +133,7 @@ void expect_one_line_error(const CommandResult& r, int code, const std::string& 
 }
 
 TEST_F(Cli, BadInputGetsOneLineAndTheDocumentedExitCode) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(10000, 7));
   expect_one_line_error(trawl("scan " + q(dir / "missing.raw") + " -o " + q(dir / "o1")), 3, "No such file");
   expect_one_line_error(trawl("scan " + q(dir.path()) + " -o " + q(dir / "o2")), 3, "is a directory");
@@ -155,16 +155,16 @@ TEST_F(Cli, BadInputGetsOneLineAndTheDocumentedExitCode) {
 }
 
 TEST_F(Cli, TruncatedSplitSetIsRefused) {
-  write_file(dir / "set.001", random_bytes(4096, 1));
-  write_file(dir / "set.002", random_bytes(100, 2));
-  write_file(dir / "set.003", random_bytes(50, 3));
-  expect_one_line_error(trawl("scan " + q(dir / "set.001") + " -o " + q(dir / "o")), 3, "truncated split set");
-  fs::remove(dir / "set.002");
-  expect_one_line_error(trawl("scan " + q(dir / "set.001") + " -o " + q(dir / "o")), 3, "set.002");
+  write_file(dir.evidence("set.001"), random_bytes(4096, 1));
+  write_file(dir.evidence("set.002"), random_bytes(100, 2));
+  write_file(dir.evidence("set.003"), random_bytes(50, 3));
+  expect_one_line_error(trawl("scan " + q(dir.evidence("set.001")) + " -o " + q(dir / "o")), 3, "truncated split set");
+  fs::remove(dir.evidence("set.002"));
+  expect_one_line_error(trawl("scan " + q(dir.evidence("set.001")) + " -o " + q(dir / "o")), 3, "set.002");
 }
 
 TEST_F(Cli, UnreadableImageIsAnInputError) {
-  auto image = dir / "secret.raw";
+  auto image = dir.evidence("secret.raw");
   write_file(image, random_bytes(1000, 8));
   ::chmod(image.c_str(), 0000);
   ::chmod(dir.path().c_str(), 0777);
@@ -174,19 +174,22 @@ TEST_F(Cli, UnreadableImageIsAnInputError) {
   expect_one_line_error(r, 3, "Permission denied");
 }
 
-TEST_F(Cli, OutputInsideTheEvidenceFolderIsWarnedAbout) {
-  fs::create_directories(dir / "evidence");
-  auto image = dir / "evidence" / "disk.raw";
+TEST_F(Cli, OutputInsideTheEvidenceFolderIsRefusedUnlessForced) {
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(1000, 9));
-  auto r = trawl("scan " + q(image) + " -o " + q(dir / "evidence" / "out") + " --progress none");
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.err.find("inside the evidence folder"), std::string::npos) << r.err;
+  auto refused = trawl("scan " + q(image) + " -o " + q(dir / "evidence" / "out") + " --progress none");
+  expect_one_line_error(refused, 4, "is inside the evidence folder");
+  EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+  EXPECT_TRUE(fs::is_empty(dir / "evidence" / "out"));  // nothing written there (the CLI made the folder)
+  auto forced = trawl("scan " + q(image) + " -o " + q(dir / "evidence" / "out") + " --progress none --force");
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.err.find("inside the evidence folder"), std::string::npos) << forced.err;
   auto quiet_apart = trawl("scan " + q(image) + " -o " + q(dir / "apart") + " --progress none --backend cpu");
   EXPECT_EQ(quiet_apart.err, "");
 }
 
 TEST_F(Cli, EvidenceBytesAndTimesAreUnchanged) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(300000, 10));
   ::chmod(image.c_str(), 0444);
   struct stat before {}, after {};
@@ -203,7 +206,7 @@ TEST_F(Cli, EvidenceBytesAndTimesAreUnchanged) {
 }
 
 TEST_F(Cli, VerifyAcceptsMatchesAndCatchesATamperedByte) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   auto bytes = random_bytes(200000, 11);
   write_file(image, bytes);
   ASSERT_EQ(trawl("scan " + q(image) + " -o " + q(dir / "o") + " -q --hash md5,sha256,xxh128").exit_code, 0);
@@ -223,7 +226,7 @@ TEST_F(Cli, VerifyAcceptsMatchesAndCatchesATamperedByte) {
 }
 
 TEST_F(Cli, BlocksPrintsOffsetsLengthsAndDigests) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(3 * 4096 + 10, 12));
   ASSERT_EQ(trawl("scan " + q(image) + " -o " + q(dir / "o") + " -q --block-hash xxh64").exit_code, 0);
   auto r = trawl("blocks " + q(dir / "o" / "blocks.xxh64"));
@@ -235,7 +238,7 @@ TEST_F(Cli, BlocksPrintsOffsetsLengthsAndDigests) {
 }
 
 TEST_F(Cli, JsonLinesOnStdoutAndJsonProgressOnStderr) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(5 << 20, 13));
   auto r = trawl("scan " + q(image) + " -o " + q(dir / "o") + " --jsonl --progress json --page-size 1M");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -257,20 +260,20 @@ TEST_F(Cli, JsonLinesOnStdoutAndJsonProgressOnStderr) {
 }
 
 TEST_F(Cli, SeveralImagesGetOneFolderEach) {
-  write_file(dir / "a.raw", random_bytes(1000, 14));
-  write_file(dir / "b.raw", random_bytes(2000, 15));
-  auto r = trawl("scan " + q(dir / "a.raw") + " " + q(dir / "b.raw") + " -o " + q(dir / "case") + " -q");
+  write_file(dir.evidence("a.raw"), random_bytes(1000, 14));
+  write_file(dir.evidence("b.raw"), random_bytes(2000, 15));
+  auto r = trawl("scan " + q(dir.evidence("a.raw")) + " " + q(dir.evidence("b.raw")) + " -o " + q(dir / "case") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir / "case" / "a.raw" / "summary.json"));
   EXPECT_TRUE(fs::exists(dir / "case" / "b.raw" / "summary.json"));
   // One missing image does not stop the others; the exit code reports it.
-  auto partial = trawl("scan " + q(dir / "gone.raw") + " " + q(dir / "b.raw") + " -o " + q(dir / "case2") + " -q");
+  auto partial = trawl("scan " + q(dir.evidence("gone.raw")) + " " + q(dir.evidence("b.raw")) + " -o " + q(dir / "case2") + " -q");
   EXPECT_EQ(partial.exit_code, 3);
   EXPECT_TRUE(fs::exists(dir / "case2" / "b.raw" / "summary.json"));
 }
 
 TEST_F(Cli, SigintStopsCleanlyWithCode130AndNoFinalHashes) {
-  auto image = dir / "big.raw";
+  auto image = dir.evidence("big.raw");
   write_file(image, random_bytes(512u << 20, 17));
   auto out = dir / "o";
   // sha512 + md5 on 1 MiB pages keeps the pass busy for a few seconds on any machine.
@@ -288,7 +291,7 @@ TEST_F(Cli, SigintStopsCleanlyWithCode130AndNoFinalHashes) {
 }
 
 TEST_F(Cli, IdentifiersGoToFeatureFilesHistogramsAndJsonLines) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   auto bytes = random_bytes(1 << 20, 18);
   for (auto& b : bytes)
     if (std::isalnum(static_cast<unsigned char>(b)) || b == std::byte{'@'} || b == std::byte{'+'}) b = std::byte{0};
@@ -319,7 +322,7 @@ TEST_F(Cli, IdentifiersGoToFeatureFilesHistogramsAndJsonLines) {
 }
 
 TEST_F(Cli, BadRulesAndTypesAreUsageErrorsNamingTheLine) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(1000, 19));
   run("printf '[mine]\\ntype = x\\npattern = a(?=b)\\n' > " + q(dir / "bad.rules"));
   expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o1") + " --rules " + q(dir / "bad.rules")), 2, "bad.rules:1");
@@ -339,7 +342,7 @@ TEST_F(Cli, HelpHasExamplesAndVersionPrintsTheVersion) {
 }
 
 TEST_F(Cli, BlockDeviceIsReadLikeAFile) {
-  auto image = dir / "disk.raw";
+  auto image = dir.evidence("disk.raw");
   write_file(image, random_bytes(1 << 20, 16));
   auto attach = run("losetup --find --show --read-only " + q(image));
   if (attach.exit_code != 0 || attach.out.empty()) GTEST_SKIP() << "no loop device here: " << attach.err;

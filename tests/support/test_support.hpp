@@ -34,6 +34,12 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const fs::path& path() const { return path_; }
   fs::path operator/(const std::string& name) const { return path_ / name; }
+  // A path in the folder's `evidence/` subfolder (created): images go there, outputs beside it,
+  // since trawl refuses output inside an evidence file's folder unless forced.
+  fs::path evidence(const std::string& name) const {
+    fs::create_directories(path_ / "evidence");
+    return path_ / "evidence" / name;
+  }
 
  private:
   fs::path path_;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "host/hashing/block_digest_file.hpp"
 #include "trawl/trawl.hpp"
 #include "support/test_support.hpp"
@@ -36,6 +38,35 @@ TEST(BlockDigestFile, AnUnfinishedFileIsRefusedNotMisread) {
   EXPECT_EQ(read_block_file(path, [](auto, auto) { FAIL(); }).block_count, 0u);
   test::write_file(dir / "junk", test::random_bytes(100, 3));
   EXPECT_THROW(read_block_file(dir / "junk", [](auto, auto) {}), trawl::Error);
+}
+
+// Found by fuzz_block_file (its input is kept in tests/fuzz/corpus/block_file/): an unknown
+// algorithm id in a header was an internal error (exit 1), not bad input (exit 3).
+TEST(BlockDigestFile, UnknownAlgorithmIdIsAnInputError) {
+  test::TempDir dir;
+  auto path = dir / "blocks.md5";
+  BlockDigestWriter writer(path, HashAlgorithm::md5, 512);
+  writer.write(0, test::random_bytes(16, 4));
+  writer.close(512);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(12);
+    file.write("\x06\x00\x00\x50", 4);  // algorithm 0x50000006
+  }
+  try {
+    read_block_file(path, [](auto, auto) {});
+    FAIL() << "accepted an unknown algorithm";
+  } catch (const trawl::Error& e) {
+    EXPECT_EQ(e.code(), trawl::ExitCode::input);
+    EXPECT_NE(std::string(e.what()).find("unknown digest algorithm"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BlockDigestFile, BlockCountDoesNotWrapNearTheTopOfTheRange) {
+  EXPECT_EQ(block_count_for(~std::uint64_t{0}, 512), (~std::uint64_t{0}) / 512 + 1);
+  EXPECT_EQ(block_count_for(1024, 512), 2u);
+  EXPECT_EQ(block_count_for(1025, 512), 3u);
+  EXPECT_EQ(block_count_for(0, 512), 0u);
 }
 
 }  // namespace
