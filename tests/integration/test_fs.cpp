@@ -85,7 +85,7 @@ class FileSystemContext : public ::testing::Test {
 
   Scan scan(const fs::path& image, const std::string& name, const std::string& options = "") {
     const auto out = dir / name;
-    auto r = run(cli() + " scan " + q(image) + " -o " + q(out) + " --jsonl -q --block-hash none " + options);
+    auto r = run(cli() + " scan " + q(image) + " -o " + q(out) + " --force --jsonl -q --block-hash none " + options);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     Scan s;
     std::istringstream in(r.out);
@@ -317,7 +317,7 @@ TEST_F(FileSystemContext, FsOffAndStdinLeaveTheImageRaw) {
   EXPECT_TRUE(summary["filesystems"].empty());
   EXPECT_NE(summary["filesystem"]["notice"].get<std::string>().find("random-access"), std::string::npos);
 
-  auto bad = run(cli() + " scan " + q(image) + " -o " + q(dir / "bad") + " -q --fs maybe");
+  auto bad = run(cli() + " scan " + q(image) + " -o " + q(dir / "bad") + " --force -q --fs maybe");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("trawl: --fs must be auto or off"), std::string::npos) << bad.err;
 }

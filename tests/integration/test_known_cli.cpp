@@ -25,7 +25,7 @@ TEST(KnownCli, HashdbBuildThenScanFindsAFileAtASectorOffset) {
   auto r = trawl("hashdb build " + q(dir / "known") + " -o " + q(dir / "known.tdb"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("1 files, 20 blocks"), std::string::npos) << r.out;
-  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --known-blocks " + q(dir / "known.tdb") +
+  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --force --known-blocks " + q(dir / "known.tdb") +
             " --block-step 512 --carve none --find none --progress none");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("known     1 known files"), std::string::npos) << r.out;
@@ -36,7 +36,7 @@ TEST(KnownCli, HashdbBuildThenScanFindsAFileAtASectorOffset) {
   EXPECT_EQ(record["fraction"], 1.0);
 
   // At step 4096 the copy at 153600 (not a multiple of 4096) is not seen.
-  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out4k") + " --known-blocks " + q(dir / "known.tdb") +
+  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out4k") + " --force --known-blocks " + q(dir / "known.tdb") +
             " --carve none --find none --progress none");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_text(dir / "out4k" / "known" / "files.jsonl"), "");
@@ -56,10 +56,10 @@ TEST(KnownCli, BadStoresAndOptionsGetOneLineAndTheDocumentedExitCode) {
   TempDir dir;
   write_file(dir / "disk.raw", random_bytes(64 << 10, 1));
   write_file(dir / "junk.tdb", random_bytes(500, 2));
-  auto r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --known-blocks " + q(dir / "junk.tdb") + " --progress none");
+  auto r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --force --known-blocks " + q(dir / "junk.tdb") + " --progress none");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, "trawl: '" + (dir / "junk.tdb").string() + "' is not a usable block database: wrong magic (build one with trawl hashdb build)\n");
-  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --hashset " + q(dir / "missing.ths") + " --progress none");
+  r = trawl("scan " + q(dir / "disk.raw") + " -o " + q(dir / "out") + " --force --hashset " + q(dir / "missing.ths") + " --progress none");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   r = trawl("hashset import " + q(dir / "disk.raw") + " -o " + q(dir / "x.ths") + " --label maybe");

@@ -176,7 +176,7 @@ TEST_F(Ewf, StoredHashesAndAcquisitionMetadataAreExposed) {
 // as from the raw image, whatever the segment size, compression, chunk size and format.
 TEST_F(Ewf, EveryStageOutputEqualsTheRawRunAcrossSegmentSizesCompressionAndFormats) {
   REQUIRE_EWFACQUIRE();
-  auto a = trawl("scan " + q(raw_) + " -o " + q(dir / "raw-out") + scan_args);
+  auto a = trawl("scan " + q(raw_) + " -o " + q(dir / "raw-out") + " --force" + scan_args);
   ASSERT_EQ(a.exit_code, 0) << a.err;
   const auto expected = outputs(dir / "raw-out", raw_.string());
   ASSERT_TRUE(expected.count("hashes.txt"));
@@ -196,7 +196,7 @@ TEST_F(Ewf, EveryStageOutputEqualsTheRawRunAcrossSegmentSizesCompressionAndForma
     auto e01 = acquire(raw_, dir.path(), acq);
     for (const char* threads : {"1", "3"}) {
       auto out = dir / (acq.name + "-out-" + threads);
-      auto b = trawl("scan " + q(e01) + " -o " + q(out) + scan_args + " --decode-threads " + threads);
+      auto b = trawl("scan " + q(e01) + " -o " + q(out) + " --force" + scan_args + " --decode-threads " + threads);
       ASSERT_EQ(b.exit_code, 0) << b.err;
       auto got = outputs(out, e01);
       EXPECT_EQ(got.size(), expected.size());
@@ -226,13 +226,13 @@ TEST_F(Ewf, VerifyWithoutExpectChecksTheStoredHashes) {
   EXPECT_NE(r.out.find("md5     OK"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sha1    OK"), std::string::npos) << r.out;
   // Only sha256 asked for: md5 and sha1 are computed as well, with a notice, to verify them.
-  auto s = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --hash sha256 --carve none --find none --block-hash none");
+  auto s = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --force --hash sha256 --carve none --find none --block-hash none");
   EXPECT_EQ(s.exit_code, 0) << s.err;
   EXPECT_NE(s.err.find("also computing md5"), std::string::npos) << s.err;
   EXPECT_NE(s.out.find("verified  md5"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("case      CASE-2026-17"), std::string::npos) << s.out;
   // A --range run has no image hashes: nothing to verify, and no mismatch.
-  auto part = trawl("scan " + q(e01) + " -o " + q(dir / "part") + " --range 0:2M --page-size 1M -q --carve none --find none");
+  auto part = trawl("scan " + q(e01) + " -o " + q(dir / "part") + " --force --range 0:2M --page-size 1M -q --carve none --find none");
   EXPECT_EQ(part.exit_code, 0) << part.err;
   EXPECT_FALSE(summary_of(dir / "part").contains("verification"));
   EXPECT_EQ(summary_of(dir / "part")["acquisition"]["case_number"], "CASE-2026-17");
@@ -280,7 +280,7 @@ TEST_F(Ewf, ATamperedSegmentWithValidChunkChecksumsFailsStoredHashVerification) 
   overwrite(segment, at, chunk);
   overwrite(segment, at + 32768, stored_adler);
 
-  auto r = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --carve none --find none --block-hash none");
+  auto r = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --force --carve none --find none --block-hash none");
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.out.find("MISMATCH  md5"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("md5 MISMATCH"), std::string::npos) << r.err;
@@ -307,7 +307,7 @@ TEST_F(Ewf, ACorruptChunkBecomesAZeroFilledBadRangeNotACrash) {
   ASSERT_TRUE(fs::exists(second));
   overwrite(second, fs::file_size(second) / 2, random_bytes(300, 99));
 
-  auto r = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --carve none --find none --block-hash none --hash md5");
+  auto r = trawl("scan " + q(e01) + " -o " + q(dir / "o") + " --force --carve none --find none --block-hash none --hash md5");
   EXPECT_EQ(r.exit_code, 6) << r.err;  // bad ranges (5), and so the stored md5 mismatches (6)
   auto summary = summary_of(dir / "o");
   ASSERT_FALSE(summary["bad_ranges"].empty());
@@ -329,7 +329,7 @@ TEST_F(Ewf, IncompleteOrTruncatedSegmentSetsAreRefusedWithOneLine) {
   auto e01 = acquire(raw_, dir.path(), {"s", "fast", "1MiB", "encase6", 64});
   ASSERT_TRUE(fs::exists(dir / "s.E04"));
   auto expect_refused = [&](const std::string& what, const std::string& message, const fs::path& image) {
-    auto r = trawl("scan " + q(image) + " -o " + q(dir / ("o-" + what)) + " -q");
+    auto r = trawl("scan " + q(image) + " -o " + q(dir / ("o-" + what)) + " --force -q");
     EXPECT_EQ(r.exit_code, 3) << what << ": " << r.err;
     EXPECT_TRUE(r.err.starts_with("trawl: ")) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -355,7 +355,7 @@ TEST_F(Ewf, IncompleteOrTruncatedSegmentSetsAreRefusedWithOneLine) {
   expect_refused("truncated", "truncated E01 segment '" + (dir / "s.E02").string() + "'", e01);
   // Not EWF at all, though named .E01.
   write_file(dir / "fake.E01", random_bytes(4096, 5));
-  auto r = trawl("scan " + q(dir / "fake.E01") + " -o " + q(dir / "o-fake") + " -q");
+  auto r = trawl("scan " + q(dir / "fake.E01") + " -o " + q(dir / "o-fake") + " --force -q");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("is not an Expert Witness (E01) file"), std::string::npos) << r.err;
 }
@@ -367,7 +367,7 @@ TEST_F(Ewf, AnUnreadableEx01IsRefusedWithOneLine) {
                                        std::byte{0x0d}, std::byte{0x0a}, std::byte{0x81}, std::byte{0x00}};
   append(header, random_bytes(8192, 6));
   write_file(dir / "new.Ex01", header);
-  auto r = trawl("scan " + q(dir / "new.Ex01") + " -o " + q(dir / "o") + " -q");
+  auto r = trawl("scan " + q(dir / "new.Ex01") + " -o " + q(dir / "o") + " --force -q");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(r.err.starts_with("trawl: cannot open E01 image")) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
