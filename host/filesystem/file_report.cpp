@@ -1,28 +1,8 @@
 #include "host/filesystem/file_report.hpp"
 
+#include "host/util/text.hpp"
+
 namespace trawl::detail {
-namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped (file names may hold them).
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t') out += '?';
-        else out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 nlohmann::json file_context_json(const FileContext& c) {
   nlohmann::json j{{"path", c.path}, {"inode", c.inode}, {"state", c.state}};

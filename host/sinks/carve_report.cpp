@@ -3,32 +3,9 @@
 #include <cstdio>
 
 #include "host/filesystem/file_report.hpp"
+#include "host/util/text.hpp"
 
 namespace trawl::detail {
-namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
-          out += '?';
-        else
-          out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::string& started_utc) {
   std::string x;

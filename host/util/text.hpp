@@ -25,4 +25,8 @@ std::string errno_text(int err);
 // A path quoted for a one-line message.
 std::string in_quotes(std::string_view path);
 
+// Text for XML content or an attribute value: & < > " ' escaped; the control characters XML 1.0
+// forbids even escaped (all below 0x20 but tab, LF, CR) become '?'.
+std::string xml_escape(std::string_view text);
+
 }  // namespace trawl::detail
