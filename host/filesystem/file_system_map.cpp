@@ -3,6 +3,7 @@
 #include <tsk/libtsk.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <utility>
 
@@ -15,9 +16,16 @@ struct ExternalImage {
   const Source* source;
 };
 
-ssize_t read_source(TSK_IMG_INFO* img, TSK_OFF_T offset, char* buffer, std::size_t length) {
+// Called from libtsk's C code: no exception may cross it (it would skip TSK's own clean-up), so
+// a source that throws reads as a read error here, and throws again in the pass.
+ssize_t read_source(TSK_IMG_INFO* img, TSK_OFF_T offset, char* buffer, std::size_t length) noexcept {
   const auto* self = reinterpret_cast<ExternalImage*>(img);
-  const auto r = self->source->read_at({reinterpret_cast<std::byte*>(buffer), length}, static_cast<std::uint64_t>(offset));
+  Source::Read r;
+  try {
+    r = self->source->read_at({reinterpret_cast<std::byte*>(buffer), length}, static_cast<std::uint64_t>(offset));
+  } catch (...) {
+    r = {0, EIO};
+  }
   if (r.bytes == 0 && r.error) {
     tsk_error_reset();
     tsk_error_set_errno(TSK_ERR_IMG_READ);
