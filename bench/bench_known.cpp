@@ -37,9 +37,8 @@ const std::vector<Digest>& table() {
   return digests;
 }
 
-void SearchOnly(benchmark::State& state) {
-  const auto& t = table();
-  // Half known digests, half random ones: a scan of an image full of known files at most.
+// Half known digests, half random ones: a scan of an image full of known files at most.
+std::vector<Digest> make_queries(const std::vector<Digest>& t) {
   std::vector<Digest> queries(1 << 16);
   std::mt19937_64 rng(7);
   for (std::size_t i = 0; i < queries.size(); ++i) {
@@ -52,6 +51,12 @@ void SearchOnly(benchmark::State& state) {
       }
     }
   }
+  return queries;
+}
+
+void SearchOnly(benchmark::State& state) {
+  const auto& t = table();
+  const auto queries = make_queries(t);
   using Item = trawl::kernels::KnownBlockLookupItem<trawl::kernels::Sha256>;
   std::uint64_t found = 0;
   for (auto _ : state)
@@ -68,18 +73,7 @@ void SearchWithPrefixIndex(benchmark::State& state) {
   const std::span<const std::byte> digests{reinterpret_cast<const std::byte*>(t.front().data()), t.size() * 32};
   const std::uint32_t bits = trawl::detail::prefix_bits_for(t.size());
   const auto index = trawl::detail::make_prefix_index(digests, 32, bits);
-  std::vector<Digest> queries(1 << 16);
-  std::mt19937_64 rng(7);
-  for (std::size_t i = 0; i < queries.size(); ++i) {
-    if (i % 2 == 0) {
-      queries[i] = t[rng() % t.size()];
-    } else {
-      for (std::size_t k = 0; k < 32; k += 8) {
-        const std::uint64_t v = rng();
-        std::memcpy(queries[i].data() + k, &v, 8);
-      }
-    }
-  }
+  const auto queries = make_queries(t);
   using Item = trawl::kernels::KnownBlockLookupItem<trawl::kernels::Sha256>;
   std::uint64_t found = 0;
   for (auto _ : state)

@@ -10,18 +10,12 @@
 #include "host/source/sources.hpp"
 #include "host/util/text.hpp"
 #include "samples.hpp"
+#include "support/digest.hpp"
 #include "support/expect_usage.hpp"
 #include "support/memory_source.hpp"
 
 namespace trawl::test {
 namespace {
-
-std::string sha256_hex(std::span<const std::byte> bytes) {
-  unsigned char d[32];
-  unsigned n = 0;
-  EVP_Digest(bytes.data(), bytes.size(), d, &n, EVP_sha256(), nullptr);
-  return detail::to_hex(std::span<const unsigned char>(d, n));
-}
 
 struct Planted {
   std::string name, type;

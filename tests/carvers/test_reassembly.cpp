@@ -17,18 +17,12 @@
 #include "carvers/reassemble.hpp"
 #include "host/util/text.hpp"
 #include "samples.hpp"
+#include "support/digest.hpp"
 #include "support/expect_usage.hpp"
 #include "support/memory_source.hpp"
 
 namespace trawl::test {
 namespace {
-
-std::string sha256_hex(std::span<const std::byte> bytes) {
-  unsigned char d[32];
-  unsigned n = 0;
-  EVP_Digest(bytes.data(), bytes.size(), d, &n, EVP_sha256(), nullptr);
-  return detail::to_hex(std::span<const unsigned char>(d, n));
-}
 
 // The JPEG's frame type: 0xC0 baseline, 0xC1 extended, 0xC2 progressive ...; 0 when none is found.
 unsigned jpeg_frame(const std::vector<std::byte>& b) {
