@@ -86,21 +86,29 @@ std::optional<JpegScanSetup> scan_setup(const ByteView& v, std::uint64_t body, c
       // One component alone: its own blocks, in raster order.
       const std::uint64_t w = (std::uint64_t{f.width} * f.h[c] + f.hmax - 1) / f.hmax, ht = (std::uint64_t{f.height} * f.v[c] + f.vmax - 1) / f.vmax;
       s.blocks[i] = 1;
+      s.h[i] = s.v[i] = 1;
+      s.mcus_per_row = (w + 7) / 8;
       s.mcus = ((w + 7) / 8) * ((ht + 7) / 8);
     } else {
       s.blocks[i] = f.h[c] * f.v[c];
+      s.h[i] = f.h[c];
+      s.v[i] = f.v[c];
     }
   }
   for (unsigned t = 0; t < 4; ++t) {
     s.tables[t] = dc[t];
     s.tables[4 + t] = ac[t];
   }
-  if (s.count > 1)
-    s.mcus = ((std::uint64_t{f.width} + 8 * f.hmax - 1) / (8 * f.hmax)) * ((std::uint64_t{f.height} + 8 * f.vmax - 1) / (8 * f.vmax));
+  if (s.count > 1) {
+    s.mcus_per_row = (std::uint64_t{f.width} + 8 * f.hmax - 1) / (8 * f.hmax);
+    s.mcus = s.mcus_per_row * ((std::uint64_t{f.height} + 8 * f.vmax - 1) / (8 * f.vmax));
+  }
   return s;
 }
 
-Carve walk(const ByteView& v) {
+}  // namespace
+
+Carve jpeg_walk(const ByteView& v, std::optional<JpegScanAt>* last) {
   if (!v.has(0, 4)) return not_this();
   std::uint64_t pos = 2;  // at the 0xFF of the marker after SOI
   bool frame = false, scan = false;
@@ -173,6 +181,7 @@ Carve walk(const ByteView& v) {
       scan = true;
       const std::uint64_t data = body + length;
       if (auto setup = scan_setup(v, body, f, dc, ac, restart_interval)) {
+        if (last) *last = JpegScanAt{*setup, data};
         JpegDecoder d;
         d.pos = data;
         while (d.mcu < setup->mcus)
@@ -195,6 +204,8 @@ Carve walk(const ByteView& v) {
   }
 }
 
+namespace {
+Carve walk(const ByteView& v) { return jpeg_walk(v, nullptr); }
 }  // namespace
 
 bool JpegHuffman::build(std::span<const std::uint8_t, 16> counts, std::span<const std::uint8_t> vals) {

@@ -9,6 +9,7 @@
 
 #include "carvers/deflate.hpp"
 #include "carvers/formats.hpp"
+#include "carvers/jpeg_scan.hpp"
 
 namespace trawl::carvers {
 namespace {
@@ -444,9 +445,263 @@ void gzip(Search& s, std::uint64_t broken_at) {
   }
 }
 
+
+// JPEG: the file as the view [0, e), then the view from e + d (a reader for the scan decoder that
+// needs no view of its own per trial).
+struct JpegPieces {
+  const ByteView& v;
+  std::uint64_t e, d;
+  std::uint8_t u8(std::uint64_t pos) const { return v.u8(pos < e ? pos : pos + d); }
+};
+
+// Image continuity across a split, on the DC coefficients (block averages). For the blocks in the
+// top block row of each MCU, the block above lies in the MCU one row up (same component): its
+// "jump" is |DC - DC above|. A split's seam score is the mean jump over the MCU row after the
+// split (whose blocks above were decoded in piece 1), over the mean jump of the two rows before
+// it (the image's own texture there, at least jpeg_floor). A true continuation scores about 1;
+// another image's data, zeros or garbage decoded with the same tables do not line up with the
+// row above and score far higher.
+constexpr double jpeg_floor = 2.0;      // mean jump below which a region counts as flat
+constexpr double jpeg_threshold = 3.0;  // seam scores above this are rejected
+constexpr double jpeg_early = 12.0;     // a trial ends once its seam runs above this (from the 16th MCU; 3x from the
+                                        // 4th; half from half a row or the 32nd MCU)
+constexpr double jpeg_margin = 2.0;     // the best score must be this many times below the runner-up's
+
+class JpegGeometry {
+ public:
+  explicit JpegGeometry(const JpegScanSetup& s) : row(s.mcus_per_row) {
+    for (unsigned c = 0; c < s.count; ++c) {
+      for (unsigned by = 0; by < s.v[c]; ++by)
+        for (unsigned bx = 0; bx < s.h[c]; ++bx)
+          if (by == 0) tops.push_back({per_mcu + bx, per_mcu + (s.v[c] - 1) * s.h[c] + bx});
+      per_mcu += s.blocks[c];
+    }
+  }
+  std::uint64_t row = 0;  // MCUs per row
+  unsigned per_mcu = 0;   // blocks per MCU
+  // Blocks of an MCU in its top block row: (index in the MCU, index of the block above in the MCU above).
+  std::vector<std::pair<unsigned, unsigned>> tops;
+
+  // Sum of the jumps of MCU m (>= row), its DCs in `mine`, those of the MCU above in `above`.
+  std::int64_t jump(const std::int32_t* mine, const std::int32_t* above) const {
+    std::int64_t sum = 0;
+    for (auto [k, a] : tops) sum += std::abs(std::int64_t{mine[k]} - above[a]);
+    return sum;
+  }
+};
+
+struct JpegCandidate {
+  double score = 0;
+  std::uint64_t e = 0, d = 0;
+  Carve carve;
+};
+
+void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
+  const ByteView& v = s.v;
+  std::optional<JpegScanAt> scan;
+  s.charge(broken_at);
+  if (jpeg_walk(v, &scan), !scan || scan->setup.mcus == 0 || scan->data >= broken_at) return;
+  const JpegScanSetup& setup = scan->setup;
+  const JpegGeometry g(setup);
+  if (g.row == 0 || g.tops.empty() || setup.mcus <= g.row) return;
+  // Piece 1: the scan decoded as far as it goes, with every block's DC, and the decoder's state at
+  // the last MCU boundary at or before each sector boundary (a trial decodes on from there).
+  std::vector<std::int32_t> dcs;
+  std::vector<std::pair<std::uint64_t, JpegDecoder>> checkpoints;  // (split point e, state)
+  {
+    JpegDecoder dec;
+    dec.pos = scan->data;
+    const std::uint64_t sector = s.gap(0), start = v.start();
+    std::uint64_t next = ((start + dec.pos) / sector + 1) * sector - start;  // the next boundary
+    std::vector<std::int32_t> block(g.per_mcu);
+    JpegDecoder before = dec;
+    std::uint64_t charged = dec.pos;  // bytes decoded are charged as the decode goes
+    try {
+      while (dec.mcu < setup.mcus && dcs.size() < (std::uint64_t{4} << 20)) {  // 16 MiB of DCs at most
+        before = dec;
+        if (dec.step(v, setup, block.data()) == JpegDecoder::fault) break;
+        if (dec.pos - charged >= (64 << 10)) s.charge(dec.pos - charged), charged = dec.pos;
+        dcs.insert(dcs.end(), block.begin(), block.end());
+        for (; next < dec.pos; next += sector) checkpoints.push_back({next, before});
+      }
+    } catch (const EndOfView&) {
+    }
+    s.charge(dec.pos > charged ? dec.pos - charged : 0);
+    if (dec.mcu < setup.mcus)  // split points inside the MCU that failed
+      for (; next <= dec.pos; next += sector) checkpoints.push_back({next, before});
+    if (dec.mcu == setup.mcus) {
+      dec.nbits = 0;
+      try {
+        if (dec.byte(v) == -1) return;  // the scan is whole: the break is elsewhere
+      } catch (const EndOfView&) {
+        return;
+      }
+    }
+  }
+  const std::uint64_t decoded = dcs.size() / g.per_mcu;
+  auto dc_of = [&](std::uint64_t m) { return dcs.data() + m * g.per_mcu; };
+  // Prefix sums of the jumps per MCU (0 in the first row), for seam scores in piece 1.
+  std::vector<std::int64_t> prefix(decoded + 1, 0);
+  for (std::uint64_t m = 0; m < decoded; ++m) prefix[m + 1] = prefix[m] + (m >= g.row ? g.jump(dc_of(m), dc_of(m - g.row)) : 0);
+  const double tops = static_cast<double>(g.tops.size());
+  // The texture before MCU m: the mean jump over the two rows before it (at least jpeg_floor).
+  auto baseline = [&](std::uint64_t m) {
+    const std::uint64_t from = std::max(g.row, m > 2 * g.row ? m - 2 * g.row : 0);
+    if (m <= from) return jpeg_floor;
+    return std::max(jpeg_floor, static_cast<double>(prefix[m] - prefix[from]) / (tops * static_cast<double>(m - from)));
+  };
+  // Split points: only those with a row above the split. Most likely first: where the decode
+  // stopped; where the image stops being continuous in piece 1 (data that decoded on past the
+  // split: zeros, another JPEG); where a run of one byte value or of sparse sectors begins; the
+  // sectors just before the stop.
+  std::erase_if(checkpoints, [&](const auto& c) { return c.second.mcu < g.row; });
+  if (checkpoints.empty()) return;
+  std::vector<std::uint64_t> all;
+  for (const auto& c : checkpoints) all.push_back(c.first);
+  Density density(s);
+  std::vector<std::uint64_t> order = split_order(s, density, all);
+  {
+    std::vector<std::pair<double, std::uint64_t>> breaks;
+    std::uint64_t last_mcu = UINT64_MAX;
+    for (const auto& [e, state] : checkpoints) {
+      if (state.mcu == last_mcu || state.mcu + g.row > decoded) continue;
+      last_mcu = state.mcu;
+      const double seam = static_cast<double>(prefix[state.mcu + g.row] - prefix[state.mcu]) / (tops * static_cast<double>(g.row));
+      breaks.push_back({seam / baseline(state.mcu), e});
+    }
+    std::sort(breaks.begin(), breaks.end(), std::greater<>());
+    std::vector<std::uint64_t> merged{order.front()};
+    for (std::size_t i = 0; i < breaks.size() && i < 8; ++i)
+      if (breaks[i].second != merged.front()) merged.push_back(breaks[i].second);
+    for (auto e : order)
+      if (std::find(merged.begin(), merged.end(), e) == merged.end()) merged.push_back(e);
+    order = std::move(merged);
+  }
+  if (order.size() > 16) order.resize(16);
+  // Past the seam, whether a trial decodes to the end depends only on where it is in the image
+  // (and its bit position), not on how it got there: trials that fall into the same data (the
+  // image's own later scan data, another JPEG's) meet the same states. `memo`: for states met
+  // (one per sector decoded), the MCUs from there to a marker, or -1 when it fails. Not for scans
+  // with restart markers (their state includes the restart count; wrong trials fail fast there).
+  const bool memo_on = setup.restart_interval == 0;
+  std::unordered_map<std::uint64_t, std::int64_t> memo;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> visited;  // (state key, MCUs decoded there)
+  std::optional<JpegCandidate> best, second;
+  auto consider = [&](JpegCandidate c) {
+    if (!best || c.score < best->score) {
+      second = std::move(best);
+      best = std::move(c);
+    } else if (!second || c.score < second->score) {
+      second = std::move(c);
+    }
+  };
+  try {
+    for (const auto e : order) {
+      const auto cp = std::lower_bound(checkpoints.begin(), checkpoints.end(), e, [](const auto& c, std::uint64_t x) { return c.first < x; });
+      const JpegDecoder& state = cp->second;
+      const double base = baseline(state.mcu);
+      for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+        const std::uint64_t d = s.gap(i);
+        if (e + d + 512 > v.size()) break;
+        if (density.constant(e + d)) continue;
+        // The trial: piece 1's decoder goes on over the image after the gap. The seam row first
+        // (rejected as soon as its jumps run far above the threshold), then the rest of the scan,
+        // to exactly the frame's MCU count and a marker; sectors of one byte value end it.
+        JpegDecoder t = state, pre = state;
+        const JpegPieces r{v, e, d};
+        std::vector<std::int32_t> block(g.per_mcu), trial;
+        std::int64_t seam = 0;
+        double score = 0;
+        std::uint64_t checked = e;  // file positions up to here were looked at for constant sectors
+        bool ok = true, ended = false;  // ended: the data stopped at a marker (or failed) on its own
+        std::optional<std::int64_t> known;  // what `memo` says from a state this trial reached
+        visited.clear();
+        try {
+          while (ok && t.mcu < setup.mcus) {
+            const std::uint64_t done = t.mcu - state.mcu;
+            if (memo_on && done >= 2 * g.row && t.pos >= e) {  // past the seam: the rest depends on the state only
+              const std::uint64_t key = (t.pos + d) << 12 | std::uint64_t{t.nbits} << 8 | (t.bits & ((1u << t.nbits) - 1));
+              if (auto it = memo.find(key); it != memo.end()) {
+                known = it->second;
+                break;
+              }
+              if (visited.empty() || t.pos + d >= (visited.back().first >> 12) + 512) visited.push_back({key, t.mcu});
+            }
+            pre = t;
+            if (t.step(r, setup, block.data()) == JpegDecoder::fault) {
+              ok = false;
+              ended = true;
+              break;
+            }
+            const std::uint64_t m = t.mcu - 1, n = m - state.mcu + 1;
+            if (n <= 2 * g.row) {
+              // The first row after the split against piece 1's last; the second against the first.
+              const std::int32_t* above = n <= g.row ? dc_of(m - g.row) : trial.data() + (n - 1 - g.row) * g.per_mcu;
+              seam += g.jump(block.data(), above);
+              trial.insert(trial.end(), block.begin(), block.end());
+              score = static_cast<double>(seam) / (tops * static_cast<double>(n)) / base;
+              if ((n >= 4 && score > 3 * jpeg_early) || (n >= 16 && score > jpeg_early) ||
+                  (n >= std::max<std::uint64_t>(32, g.row / 2) && score > jpeg_early / 2) ||
+                  (n >= std::max<std::uint64_t>(32, g.row) && score > jpeg_early / 2.4) ||
+                  ((n == 2 * g.row || t.mcu == setup.mcus) && score > jpeg_threshold))
+                ok = false;
+            }
+            for (; ok && checked + 512 <= t.pos; checked += 512) ended = !(ok = !density.constant(checked + d));
+          }
+          if (known) {
+            // MCUs to the end marker from the state found, or -1: never ends well from there.
+            ok = *known >= 0 && t.mcu + static_cast<std::uint64_t>(*known) == setup.mcus;
+          } else if (ok) {
+            t.nbits = 0;
+            ok = t.byte(r) == -1;
+            if (ok) {
+              for (const auto& [key, at] : visited) memo[key] = static_cast<std::int64_t>(setup.mcus - at);
+            }
+          } else if (ended) {
+            // The data failed, or met a marker where an MCU begins (a scan that ends there).
+            pre.nbits = 0;
+            bool marker = false;
+            try {
+              marker = t.mcu == pre.mcu && pre.byte(r) == -1;
+            } catch (const EndOfView&) {
+            }
+            for (const auto& [key, at] : visited) memo[key] = marker ? static_cast<std::int64_t>(t.mcu - at) : -1;
+          }
+        } catch (const EndOfView&) {
+          ok = false;
+          for (const auto& [key, at] : visited) memo[key] = -1;
+        }
+        s.charge(std::max<std::uint64_t>(16, t.pos > e ? t.pos - e : 0));
+        if (!ok) continue;
+        // The whole file, walked over the two pieces.
+        const ByteView f = s.pieces(e, d);
+        Carve c = carve(spec, f);
+        ++s.result.candidates;
+        s.charge(std::max(c.length, e));
+        if (c.verdict != Verdict::valid || c.length <= e) continue;
+        consider({score, e, d, std::move(c)});
+      }
+    }
+  } catch (const OutOfBudget&) {
+    s.result.out_of_budget = true;
+  }
+  // The best continuation, when it is clearly the one.
+  // Another continuation that also validates and scores under the threshold makes it ambiguous:
+  // a near-duplicate file (the same image saved twice) can continue any split; no guess is written.
+  if (!best || best->score > jpeg_threshold ||
+      (second && (second->score <= jpeg_threshold || second->score < jpeg_margin * best->score)))
+    return;
+  s.result.runs = {{v.start(), best->e}, {v.start() + best->e + best->d, best->carve.length - best->e}};
+  best->carve.note = "reassembled from 2 fragments, gap " + std::to_string(best->d) + " bytes (DC seam score " +
+                     std::to_string(best->score).substr(0, 4) + ")";
+  s.result.carve = std::move(best->carve);
+}
+
 }  // namespace
 
-bool can_reassemble(const CarverSpec& spec) { return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec; }
+bool can_reassemble(const CarverSpec& spec) {
+  return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &jpeg_spec;
+}
 
 ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const Carve& broken, const ReassembleOptions& options,
                             std::atomic<std::int64_t>* global) {
@@ -457,6 +712,7 @@ ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const 
     if (&spec == &png_spec) png(s, broken.length);
     if (&spec == &zip_spec) zip(s);
     if (&spec == &gzip_spec) gzip(s, broken.length);
+    if (&spec == &jpeg_spec) jpeg(s, spec, broken.length);
   } catch (const OutOfBudget&) {
     s.result.out_of_budget = true;
   } catch (const EndOfView&) {

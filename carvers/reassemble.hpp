@@ -22,11 +22,26 @@
 //         where the trailer's CRC-32 and length must match; sectors that do not look like
 //         compressed data end a trial. Split points: where inflate stopped, where a constant run
 //         or low-entropy sectors begin before it, and the 32 sectors before it.
-// Not JPEG: its walk decodes sequential scans (jpeg_scan.hpp), so a split JPEG is no longer
-// carved as a valid file with the gap inside, but decoding checks codes and MCU counts, not
-// content: a search over 2048 gaps found wrong continuations (another JPEG's scan data made
-// with the same standard tables) that decode to the right MCU count and end on a marker. A
-// JPEG search needs a content check (DC continuity across the split) first.
+//   jpeg  sequential Huffman scans (jpeg_scan.hpp): the scan where decoding stopped is decoded once
+//         with every block's DC coefficient, keeping the decoder's state (bit position, DC
+//         predictors, MCU and restart counts) at the last MCU boundary before each sector boundary.
+//         Split points (16 at most): where decoding stopped, where piece 1's image stops being
+//         continuous (the data decoded on past the split: zeros, another JPEG), where a run of one
+//         byte value or of sparse sectors begins, the sectors before the stop. Each gap is tried
+//         by decoding on from the state over the image after the gap. Decoding alone is not
+//         enough (another JPEG's scan data made with the same standard tables decodes to the
+//         right MCU count and ends on a marker), so the content is checked across the split: the
+//         DC of each block in the two MCU rows after the split against the block above it
+//         (the first row's in piece 1), as a mean jump over the mean jump of the two rows before
+//         the split; a trial ends as soon as its running seam score is far too high, and one
+//         over 3 at the end of the two rows is rejected. Then the whole scan must decode to
+//         exactly the frame's MCU count (restart markers in sequence where the file has them)
+//         and end on a marker, and the walk must say valid. Of all the candidates that pass, the
+//         best seam score is taken only when it is at most 3 and no other passes at or under 3
+//         or within twice it (a near-duplicate JPEG, the same picture saved twice, continues a
+//         split as well as the real piece; then nothing is written). A search the budget stops
+//         still takes a candidate that passed all this.
+//         Not searched: progressive and arithmetic-coded JPEGs, splits in the first MCU row.
 // Formats without a search here are left as the walk found them.
 //
 // Bounded work: every check charges the bytes it reads; a file stops at file_budget, and all the

@@ -11,8 +11,9 @@ and WebP (cwebp), 7z archives of documentation folders (p7zip), SQLite databases
 python3's sqlite3 module.
 
 Layout: each file starts at a sector boundary (512 bytes; some at 4096) after filler (random bytes,
-zeros, or text-like bytes, a whole number of sectors). About 10 % of the files are split into two
-fragments with other data between them, about 5 % are truncated (only a prefix is written). Each
+zeros, or text-like bytes, a whole number of sectors). About 10 % of the files (30 % of the JPEGs)
+are split into two fragments with other data between them, about 5 % are truncated (only a
+prefix is written). Each
 source file is used at most once, so every SHA-256 in the manifest names one file.
 
 Manifest (JSON): image, size, seed, and per file: type (trawl's carver name), ext, source path,
@@ -210,12 +211,15 @@ def main():
                          "sha256": digest, "fragments": [], "truncated": False,
                          "written": len(data)}
                 r = rng.random()
-                if r < args.fragmented and len(data) >= 4 * SECTOR:
+                # JPEGs are split three times as often: the image holds few of them (the system has
+                # few JPEGs), and split JPEGs are what bench/compare_reassembly.sh measures for them.
+                fragmented = args.fragmented * (3 if kind == "jpeg" else 1)
+                if r < fragmented and len(data) >= 4 * SECTOR:
                     cut = rng.randrange(1, len(data) // SECTOR) * SECTOR
                     entry["fragments"].append([pos, cut])
                     write(data[:cut])
                     pending.append((entry, data[cut:]))
-                elif r < args.fragmented + args.truncated and len(data) >= 2 * SECTOR:
+                elif r < fragmented + args.truncated and len(data) >= 2 * SECTOR:
                     keep = rng.randrange(SECTOR, len(data))
                     entry["truncated"] = True
                     entry["written"] = keep
