@@ -595,14 +595,21 @@ void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
       second = std::move(c);
     }
   };
+  // Each split point's decoder state and texture; the trials go gap by gap, smallest first, over
+  // all split points (short gaps are the commonest, and one search may not reach the long ones).
+  std::vector<std::pair<const JpegDecoder*, double>> states;
+  for (const auto e : order) {
+    const auto cp = std::lower_bound(checkpoints.begin(), checkpoints.end(), e, [](const auto& c, std::uint64_t x) { return c.first < x; });
+    states.push_back({&cp->second, baseline(cp->second.mcu)});
+  }
   try {
-    for (const auto e : order) {
-      const auto cp = std::lower_bound(checkpoints.begin(), checkpoints.end(), e, [](const auto& c, std::uint64_t x) { return c.first < x; });
-      const JpegDecoder& state = cp->second;
-      const double base = baseline(state.mcu);
-      for (std::uint64_t i = 0; i < s.gaps(); ++i) {
-        const std::uint64_t d = s.gap(i);
-        if (e + d + 512 > v.size()) break;
+    for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+      const std::uint64_t d = s.gap(i);
+      for (std::size_t split = 0; split < order.size(); ++split) {
+        const std::uint64_t e = order[split];
+        const JpegDecoder& state = *states[split].first;
+        const double base = states[split].second;
+        if (e + d + 512 > v.size()) continue;
         if (density.constant(e + d)) continue;
         // The trial: piece 1's decoder goes on over the image after the gap. The seam row first
         // (rejected as soon as its jumps run far above the threshold), then the rest of the scan,
