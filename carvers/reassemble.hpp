@@ -27,8 +27,11 @@
 //         predictors, MCU and restart counts) at the last MCU boundary before each sector boundary.
 //         Split points (16 at most): where decoding stopped, where piece 1's image stops being
 //         continuous (the data decoded on past the split: zeros, another JPEG), where a run of one
-//         byte value or of sparse sectors begins, the sectors before the stop. Each gap is tried
-//         by decoding on from the state over the image after the gap. Decoding alone is not
+//         byte value or of sparse sectors begins, the sectors before the stop. The gaps are tried
+//         smallest first, each over all split points, by decoding on from the kept state over the
+//         image after the gap (past the seam rows, where a trial goes depends only on its state:
+//         one memo per search tells how decoding from a state met before ended, so trials that
+//         fall into the same data, the picture's own later scan data, cost it once). Decoding alone is not
 //         enough (another JPEG's scan data made with the same standard tables decodes to the
 //         right MCU count and ends on a marker), so the content is checked across the split: the
 //         DC of each block in the two MCU rows after the split against the block above it
