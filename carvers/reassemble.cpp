@@ -465,6 +465,9 @@ constexpr double jpeg_floor = 2.0;      // mean jump below which a region counts
 constexpr double jpeg_threshold = 3.0;  // seam scores above this are rejected
 constexpr double jpeg_early = 12.0;     // a trial ends once its seam runs above this (from the 16th MCU; 3x from the
                                         // 4th; half from half a row or the 32nd MCU)
+// Decoding bit by bit costs several times more per byte than the other formats' checks (CRC-32,
+// inflate): a trial is charged this many times the bytes it decodes.
+constexpr std::uint64_t jpeg_cost = 4;
 constexpr double jpeg_margin = 2.0;     // the best score must be this many times below the runner-up's
 
 class JpegGeometry {
@@ -678,7 +681,7 @@ void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
           ok = false;
           for (const auto& [key, at] : visited) memo[key] = -1;
         }
-        s.charge(std::max<std::uint64_t>(16, t.pos > e ? t.pos - e : 0));
+        s.charge(jpeg_cost * std::max<std::uint64_t>(16, t.pos > e ? t.pos - e : 0));
         if (!ok) continue;
         // The whole file, walked over the two pieces.
         const ByteView f = s.pieces(e, d);
