@@ -456,19 +456,21 @@ struct JpegPieces {
 
 // Image continuity across a split, on the DC coefficients (block averages). For the blocks in the
 // top block row of each MCU, the block above lies in the MCU one row up (same component): its
-// "jump" is |DC - DC above|. A split's seam score is the mean jump over the MCU row after the
-// split (whose blocks above were decoded in piece 1), over the mean jump of the two rows before
-// it (the image's own texture there, at least jpeg_floor). A true continuation scores about 1;
+// "jump" is |DC - DC above|. A split's seam score is the mean jump over the two MCU rows after
+// the split (the first row's blocks above were decoded in piece 1, the second's in the first),
+// over the mean jump of the two rows before it (the image's own texture there, at least
+// jpeg_floor). A true continuation scores about 1;
 // another image's data, zeros or garbage decoded with the same tables do not line up with the
 // row above and score far higher.
 constexpr double jpeg_floor = 2.0;      // mean jump below which a region counts as flat
 constexpr double jpeg_threshold = 3.0;  // seam scores above this are rejected
-constexpr double jpeg_early = 12.0;     // a trial ends once its seam runs above this (from the 16th MCU; 3x from the
-                                        // 4th; half from half a row or the 32nd MCU)
+constexpr double jpeg_early = 12.0;     // a trial ends once its seam runs above this from the 16th MCU (3x from
+                                        // the 4th; /2 from half a row, /2.4 from a row, both from the 32nd MCU on)
 // Decoding bit by bit costs several times more per byte than the other formats' checks (CRC-32,
 // inflate): a trial is charged this many times the bytes it decodes.
 constexpr std::uint64_t jpeg_cost = 4;
 constexpr double jpeg_margin = 2.0;     // the best score must be this many times below the runner-up's
+                                        // (and the runner-up over jpeg_threshold)
 
 class JpegGeometry {
  public:

@@ -47,7 +47,8 @@
 //         Not searched: progressive and arithmetic-coded JPEGs, splits in the first MCU row.
 // Formats without a search here are left as the walk found them.
 //
-// Bounded work: every check charges the bytes it reads; a file stops at file_budget, and all the
+// Bounded work: every check charges the bytes it reads (a JPEG trial 4 times the bytes it decodes:
+// decoding bit by bit costs that much more than a CRC); a file stops at file_budget, and all the
 // files of one scan share one global budget. The search never examines more than
 // (break range / sector) x (max_gap / sector) candidates, each with a cheap check first.
 #pragma once
