@@ -96,7 +96,8 @@ void CarveStage::sequencer() {
   // that candidates close together share. Without it each candidate's view read its own 256 KiB
   // cache block: a "PK\3\4" every 4 bytes cost 64 KiB of reading per image byte.
   constexpr std::size_t window_size = 4 << 20, window_reach = 1 << 20;
-  std::vector<std::byte> window;
+  const auto window = std::make_unique_for_overwrite<std::byte[]>(window_size);
+  std::size_t window_len = 0;
   std::uint64_t window_offset = 0;
   for (;;) {
     std::vector<SignatureHit> hits;
@@ -115,13 +116,16 @@ void CarveStage::sequencer() {
         std::lock_guard lock(mutex_);
         if (abandon_) return;
       }
-      if (hit.offset < window_offset || hit.offset + window_reach > window_offset + window.size()) {
-        window.resize(window_size);
-        window.resize(source_.read_at(window, hit.offset).bytes);  // bytes it cannot read: from the source
+      // The window must reach 1 MiB past the hit, or the image's end (a window cut short there
+      // serves every hit after it: near the end each hit used to read the window again).
+      const std::uint64_t reach = std::min<std::uint64_t>(hit.offset + window_reach, std::max(image_size_, hit.offset));
+      if (hit.offset < window_offset || reach > window_offset + window_len) {
+        // Bytes it cannot read come from the source, through the view.
+        window_len = source_.read_at(std::span(window.get(), window_size), hit.offset).bytes;
         window_offset = hit.offset;
       }
       try {
-        carve_candidate(window, window_offset, hit);
+        carve_candidate(std::span<const std::byte>(window.get(), window_len), window_offset, hit);
       } catch (...) {
         std::lock_guard lock(mutex_);
         if (!output_error_) output_error_ = std::current_exception();
