@@ -208,10 +208,15 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   carvers::ByteView view(source_, hit.offset, std::min(available, limit), resident, resident_offset, limit < available);
   carvers::Carve carve = carvers::carve(spec, view);
   const std::string type(spec.type);
-  // A walk that broke partway: maybe a file in two pieces (carvers/reassemble.hpp).
+  // A walk that broke partway: maybe a file in two pieces (carvers/reassemble.hpp). Only a file
+  // that starts on a sector boundary: a file system stores a file from the start of a cluster,
+  // and a header elsewhere is inside something else (a gzip member inside a ZIP's data), whose
+  // pieces are its container's. This also keeps a hostile image (a header every few bytes) from
+  // starting a search at each one.
   std::vector<ByteRange> runs;
   bool searched = false, skipped = false;
-  if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec)) {
+  if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec) &&
+      hit.offset % reassemble_.sector == 0) {
     auto r = carvers::reassemble(spec, view, carve, reassemble_, &reassemble_budget_);
     searched = true;
     skipped = r.out_of_budget;
