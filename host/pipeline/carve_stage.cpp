@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 
@@ -108,9 +109,11 @@ void CarveStage::sequencer() {
       // In order; after a stop or a failure some chunks never come: then the rest, still in order.
       auto it = ordered_hits_.count(next) ? ordered_hits_.find(next) : ordered_hits_.begin();
       next = it->first + 1;
+      sequencer_next_ = next;
       hits = std::move(it->second);
       ordered_hits_.erase(it);
     }
+    ordered_room_.notify_all();  // the chunk it needs next may post now
     for (const auto& hit : hits) {
       {
         std::lock_guard lock(mutex_);
@@ -131,6 +134,11 @@ void CarveStage::sequencer() {
         if (!output_error_) output_error_ = std::current_exception();
       }
     }
+    {
+      std::lock_guard lock(mutex_);
+      waiting_hits_ -= hits.size();
+    }
+    ordered_room_.notify_all();
   }
 }
 
@@ -145,6 +153,7 @@ CarveStage::~CarveStage() {
   // After finish() all threads are joined already; otherwise (a failed scan) they stop where
   // they are: waiters are woken, queued work is dropped.
   ordered_ready_.notify_all();
+  ordered_room_.notify_all();
   jobs_ready_.notify_all();
   jobs_room_.notify_all();
   if (sequencer_thread_.joinable()) sequencer_thread_.join();
@@ -176,19 +185,33 @@ void CarveStage::output_worker() {
 }
 
 void CarveStage::consume(const Chunk& chunk) {
-  SignatureQuery query{chunk.data(), chunk.page_len, chunk.offset, options_.align};
-  const auto hits = backend_.find_signatures(signatures_, query);
+  // The page in slices of 4 MiB (each with the bytes its signatures reach past it): the hits of
+  // one search stay bounded when every few bytes start a signature. Same hits, in order.
+  constexpr std::size_t slice = 4 << 20;
+  const auto data = chunk.data();
   const auto resident = chunk.with_lookbehind();
   std::vector<SignatureHit> ordered;
-  for (const auto& hit : hits) {
-    if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
-    if (carvers_.at(hit.format)->ordered)
-      ordered.push_back(hit);
-    else
-      carve_candidate(resident, chunk.offset - chunk.before_len, hit);
+  for (std::size_t from = 0; from < chunk.page_len; from += slice) {
+    const std::size_t len = std::min(slice, chunk.page_len - from);
+    const SignatureQuery query{data.subspan(from, std::min(data.size() - from, len + signatures_.extent())), len,
+                               chunk.offset + from, options_.align};
+    for (const auto& hit : backend_.find_signatures(signatures_, query)) {
+      if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
+      if (carvers_.at(hit.format)->ordered)
+        ordered.push_back(hit);
+      else
+        carve_candidate(resident, chunk.offset - chunk.before_len, hit);
+    }
   }
   {
-    std::lock_guard lock(mutex_);
+    // Room for them: always for the chunk the sequencer needs next (it cannot wait for itself);
+    // others wait while too many hits are queued. Waiting ends if the scan fails (then chunks
+    // may never come) or the stage closes.
+    std::unique_lock lock(mutex_);
+    while (waiting_hits_ >= max_waiting_hits && chunk.index > sequencer_next_ && !abandon_ && !sequencer_closing_ &&
+           !(failure_ && failure_->failed()))
+      ordered_room_.wait_for(lock, std::chrono::milliseconds(100));
+    waiting_hits_ += ordered.size();
     ordered_hits_[chunk.index] = std::move(ordered);
   }
   ordered_ready_.notify_one();
