@@ -19,8 +19,8 @@
 //         unknown from its header): every split point up to that record, walked in full.
 //   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
 //         and each gap is tried by inflating the second piece from there to the stream's end,
-//         where the trailer's CRC-32 and length must match; sectors that do not look like
-//         compressed data end a trial. Split points: where inflate stopped, where a constant run
+//         where the trailer's length must match (the walk then checks its CRC-32); sectors that
+//         do not look like compressed data end a trial, and a trial's output is charged too. Split points: where inflate stopped, where a constant run
 //         or low-entropy sectors begin before it, and the 32 sectors before it.
 // Not JPEG: its walk decodes sequential scans (jpeg_scan.hpp), so a split JPEG is no longer
 // carved as a valid file with the gap inside, but decoding checks codes and MCU counts, not
