@@ -3,12 +3,14 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "carvers/deflate.hpp"
 #include "carvers/formats.hpp"
+#include "carvers/sqlite_layout.hpp"
 
 namespace trawl::carvers {
 namespace {
@@ -444,9 +446,73 @@ void gzip(Search& s, std::uint64_t broken_at) {
   }
 }
 
+// SQLite: pages lie at fixed places (page size x number), so a split moves every page after it
+// by the gap. The layout read from the contiguous view (carvers/sqlite_layout.hpp) names the
+// first page that failed; the split lies at a sector boundary in it or in the 16 pages before it
+// (pages whose content nothing checks: overflow and freelist pages, may hide it for a while).
+// For a split point e, the pages wholly after e that a page wholly before it refers to must be
+// of the kind it expects (a b-tree page of its kind whose first key lies in the range its parent
+// gives it, an overflow page naming a page of the database): up to 8 of them, checked at their
+// place moved by each gap (memoised per page and gap, so the check reads each place once). Then
+// the walk, over the two pieces; and, because a split inside bytes nothing checks (text in a
+// cell, the free space of a page) validates at neighbouring split points too, the candidate is
+// accepted only when the split points one sector before and after it do not validate.
+void sqlite(Search& s) {
+  const ByteView& v = s.v;
+  if (!v.has(0, 100)) return;
+  const std::uint64_t page_guess = v.u16be(16) == 1 ? 65536 : v.u16be(16);
+  s.charge(std::min<std::uint64_t>(v.size(), page_guess * std::uint64_t{v.u32be(28)}));
+  const auto layout = sqlite_layout(v);
+  if (!layout || !layout->first_bad) return;
+  const SqliteLayout& l = *layout;
+  const std::uint64_t page = l.page, length = page * l.pages, bad = l.first_bad;
+  const std::uint64_t sector = s.gap(0);
+  auto es = s.boundaries(bad > 17 ? (bad - 17) * page : 1, bad * page - 1);
+  std::map<std::pair<std::uint64_t, std::uint64_t>, bool> fits;  // (page, gap) -> the page fits there
+  auto fits_at = [&](std::uint64_t q, std::uint64_t d) {
+    auto [it, fresh] = fits.try_emplace({q, d}, false);
+    if (fresh) {
+      s.charge(16);
+      it->second = sqlite_page_fits(v, (q - 1) * page + d, l, q);
+    }
+    return it->second;
+  };
+  // Whether (e, d) walks as valid, with the result left as it was.
+  auto validates = [&](std::uint64_t e, std::uint64_t d) {
+    if (e == 0) return false;
+    ReassembleResult saved = s.result;
+    const bool ok = s.attempt(e, d);
+    const std::uint64_t candidates = s.result.candidates, examined = s.result.examined;
+    s.result = std::move(saved);
+    s.result.candidates = candidates, s.result.examined = examined;
+    return ok;
+  };
+  for (auto it = es.rbegin(); it != es.rend(); ++it) {
+    const std::uint64_t e = *it;
+    // The pages the search checks: b-tree pages first (their checks are the strongest).
+    std::vector<std::uint64_t> expect;
+    for (int pass = 0; pass < 2 && expect.size() < 8; ++pass)
+      for (std::uint64_t q = (e + page - 1) / page + 1; q <= l.pages && expect.size() < 8; ++q) {
+        const SqlitePage k = l.kind[q];
+        const bool btree = k == SqlitePage::table || k == SqlitePage::index;
+        const bool other = k == SqlitePage::overflow || k == SqlitePage::free_trunk;
+        if ((pass == 0 ? btree : other) && std::uint64_t{l.from[q]} * page <= e) expect.push_back(q);
+      }
+    if (expect.empty()) continue;
+    for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+      const std::uint64_t d = s.gap(i);
+      if (length + d > v.size()) break;
+      if (!std::all_of(expect.begin(), expect.end(), [&](std::uint64_t q) { return fits_at(q, d); })) continue;
+      if (!validates(e, d) || validates(e - sector, d) || (e + sector < length && validates(e + sector, d))) continue;
+      s.attempt(e, d);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
-bool can_reassemble(const CarverSpec& spec) { return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec; }
+bool can_reassemble(const CarverSpec& spec) { return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &sqlite_spec; }
 
 ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const Carve& broken, const ReassembleOptions& options,
                             std::atomic<std::int64_t>* global) {
@@ -457,6 +523,7 @@ ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const 
     if (&spec == &png_spec) png(s, broken.length);
     if (&spec == &zip_spec) zip(s);
     if (&spec == &gzip_spec) gzip(s, broken.length);
+    if (&spec == &sqlite_spec) sqlite(s);
   } catch (const OutOfBudget&) {
     s.result.out_of_budget = true;
   } catch (const EndOfView&) {
