@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -455,8 +456,9 @@ void gzip(Search& s, std::uint64_t broken_at) {
 // gives it, an overflow page naming a page of the database): up to 8 of them, checked at their
 // place moved by each gap (memoised per page and gap, so the check reads each place once). Then
 // the walk, over the two pieces; and, because a split inside bytes nothing checks (text in a
-// cell, the free space of a page) validates at neighbouring split points too, the candidate is
-// accepted only when the split points one sector before and after it do not validate.
+// cell, the content of an overflow page) validates at neighbouring split points too, the
+// candidate is accepted only when the split points one sector before and after it do not
+// validate (else that gap is given up: no split point of it is taken).
 void sqlite(Search& s) {
   const ByteView& v = s.v;
   if (!v.has(0, 100)) return;
@@ -487,6 +489,7 @@ void sqlite(Search& s) {
     s.result.candidates = candidates, s.result.examined = examined;
     return ok;
   };
+  std::set<std::uint64_t> ambiguous;  // gaps at which several split points validate
   for (auto it = es.rbegin(); it != es.rend(); ++it) {
     const std::uint64_t e = *it;
     // The pages the search checks: b-tree pages first (their checks are the strongest).
@@ -503,7 +506,11 @@ void sqlite(Search& s) {
       const std::uint64_t d = s.gap(i);
       if (length + d > v.size()) break;
       if (!std::all_of(expect.begin(), expect.end(), [&](std::uint64_t q) { return fits_at(q, d); })) continue;
-      if (!validates(e, d) || validates(e - sector, d) || (e + sector < length && validates(e + sector, d))) continue;
+      if (ambiguous.count(d) || !validates(e, d)) continue;
+      if (validates(e - sector, d) || (e + sector < length && validates(e + sector, d))) {
+        ambiguous.insert(d);  // the split points that validate with d are a run: none is taken
+        continue;
+      }
       s.attempt(e, d);
       return;
     }

@@ -156,7 +156,10 @@ TEST(SqliteReassembly, SplitDatabasesComeBackByteExactAndNothingWrongIsValid) {
   int recovered = 0;
   for (const auto& s : img.split) {
     auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == s.offset; });
-    if (it == report.carved.end()) continue;
+    if (it == report.carved.end()) {
+      std::printf("not recovered: cut %llu gap %llu fill %d\n", (unsigned long long)s.cut, (unsigned long long)s.gap, s.fill);
+      continue;
+    }
     EXPECT_EQ(it->sha256, s.sha256) << "split at " << s.cut << " gap " << s.gap << " fill " << s.fill;
     if (it->sha256 != s.sha256) continue;
     ++recovered;
