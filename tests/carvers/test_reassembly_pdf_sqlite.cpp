@@ -214,5 +214,139 @@ TEST(SqliteReassembly, ABudgetStopsTheSearch) {
   EXPECT_FALSE(r.carve.has_value());
 }
 
+// PDF: the system's PDFs (and page ranges of them) rewritten by qpdf with classic xref tables.
+std::vector<std::vector<std::byte>> documents() {
+  static TempDir dir;
+  std::vector<std::vector<std::byte>> out;
+  if (run("qpdf --version").exit_code != 0) return out;
+  std::vector<fs::path> sources;
+  for (const fs::path root : {fs::path("/usr/share/doc"), fs::path("/usr/share/forensics-samples")}) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec) && !it->is_symlink(ec) && it->path().extension() == ".pdf") sources.push_back(it->path());
+  }
+  std::sort(sources.begin(), sources.end());
+  std::set<std::string> seen;
+  int n = 0;
+  for (const auto& src : sources) {
+    std::vector<std::string> ranges{""};
+    if (fs::file_size(src) > 100000)
+      for (const char* r : {"1-4", "5-8", "9-12", "13-16"}) ranges.push_back(r);
+    for (const auto& r : ranges) {
+      const auto out_path = dir.path() / ("doc" + std::to_string(n++) + ".pdf");
+      const std::string pages = r.empty() ? "" : " --pages " + shell_quote(src.string()) + " " + r + " --";
+      const std::string input = r.empty() ? shell_quote(src.string()) : "--empty";
+      if (run("qpdf --object-streams=disable " + input + pages + " " + shell_quote(out_path.string()) + " 2>/dev/null").exit_code != 0 ||
+          !fs::exists(out_path) || fs::file_size(out_path) < 8192)
+        continue;
+      auto bytes = read_bytes(out_path);
+      carvers::ByteView view(bytes);
+      const auto c = carvers::carve(*carvers::find_carver("pdf"), view);
+      if (c.verdict == carvers::Verdict::valid && c.length == bytes.size() && seen.insert(sha256_hex(bytes)).second)
+        out.push_back(std::move(bytes));
+    }
+  }
+  return out;
+}
+
+const Image& pdf_image() {
+  static const Image img = [] {
+    Image out;
+    const auto docs = documents();
+    std::mt19937_64 rng(13);
+    auto pad = [&](std::size_t sectors, std::uint64_t seed) {
+      auto filler = random_bytes(sectors * 512, seed);
+      out.bytes.insert(out.bytes.end(), filler.begin(), filler.end());
+    };
+    pad(3, 1);
+    const std::uint64_t gaps[] = {512, 4096, 1 << 20, 8192, 65536, 300 * 512, 1024, 2048, 4096 * 3, 512 * 7};
+    for (std::size_t n = 0; n < docs.size(); ++n) {
+      const auto& bytes = docs[n];
+      const std::string digest = sha256_hex(bytes);
+      out.originals.insert(digest);
+      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 100 + n);
+      out.whole.push_back({digest, out.bytes.size(), bytes.size(), 0, 0});
+      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
+      out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+      pad(1 + n % 3, 200 + n);
+      const std::uint64_t unit = n % 2 ? 512 : 4096;
+      const std::uint64_t cut = (1 + rng() % (bytes.size() / unit - 1)) * unit;
+      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 300 + n);
+      const std::uint64_t gap = gaps[n % 10];
+      const int fill = static_cast<int>((n + n / 3) % 3);
+      out.split.push_back({digest, out.bytes.size(), cut, gap, fill});
+      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+      if (fill == 0) {
+        pad(gap / 512, 400 + n);
+      } else if (fill == 1) {
+        out.bytes.resize(out.bytes.size() + gap);
+      } else {  // another document from a third of its length, cycled to the gap's length
+        const auto& other = docs[(n + 1) % docs.size()];
+        for (std::uint64_t k = 0; k < gap; ++k) out.bytes.push_back(other[(other.size() / 3 + k) % other.size()]);
+      }
+      out.bytes.insert(out.bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.end());
+      out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+      pad(2, 500 + n);
+    }
+    return out;
+  }();
+  return img;
+}
+
+TEST(PdfReassembly, SplitDocumentsComeBackByteExactAndNothingWrongIsValid) {
+  const auto& img = pdf_image();
+  if (img.split.size() < 4) GTEST_SKIP() << "fewer than 4 PDFs (qpdf and the system's PDFs, scripts/setup.sh)";
+  TempDir dir;
+  MemorySource source(img.bytes);
+  auto o = options(dir / "o", true);
+  o.carve.types = {"pdf"};
+  const auto report = scan(source, o);
+  int recovered = 0;
+  for (const auto& s : img.split) {
+    auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == s.offset; });
+    if (it == report.carved.end()) {
+      std::printf("not recovered: cut %llu gap %llu fill %d\n", (unsigned long long)s.cut, (unsigned long long)s.gap, s.fill);
+      continue;
+    }
+    EXPECT_EQ(it->sha256, s.sha256) << "split at " << s.cut << " gap " << s.gap << " fill " << s.fill;
+    if (it->sha256 != s.sha256) continue;
+    ++recovered;
+    EXPECT_TRUE(it->reassembled);
+    ASSERT_EQ(it->runs.size(), 2u);
+    EXPECT_EQ(it->runs[0], (ByteRange{s.offset, s.cut}));
+    EXPECT_EQ(it->runs[1].offset, s.offset + s.cut + s.gap);
+    EXPECT_EQ(sha256_hex(read_bytes(dir / "o" / it->file)), s.sha256);
+  }
+  std::printf("reassembly: pdf %d of %zu split documents byte-exact\n", recovered, img.split.size());
+  EXPECT_GE(2 * recovered, static_cast<int>(img.split.size()));
+  for (const auto& f : report.carved) {
+    EXPECT_EQ(f.verdict, "valid");
+    EXPECT_TRUE(img.originals.count(f.sha256)) << "carved at " << f.offset << " " << f.note;
+  }
+  for (const auto& w : img.whole) {
+    auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == w.offset; });
+    ASSERT_NE(it, report.carved.end()) << "whole document at " << w.offset;
+    EXPECT_EQ(it->sha256, w.sha256);
+    EXPECT_FALSE(it->reassembled);
+  }
+}
+
+// The walk checks every entry of a classic xref table: a split document is not carved as valid
+// with its gap inside.
+TEST(PdfReassembly, SplitDocumentsAreNotCarvedWithTheirGap) {
+  const auto& img = pdf_image();
+  if (img.split.size() < 4) GTEST_SKIP() << "fewer than 4 PDFs (qpdf and the system's PDFs, scripts/setup.sh)";
+  TempDir dir;
+  MemorySource source(img.bytes);
+  auto o = options(dir / "o", false);
+  o.carve.types = {"pdf"};
+  const auto off = scan(source, o);
+  for (const auto& s : img.split)
+    EXPECT_FALSE(std::any_of(off.carved.begin(), off.carved.end(), [&](const CarvedFile& f) { return f.offset == s.offset; }))
+        << "split document at " << s.offset << " carved with its gap (cut " << s.cut << ", gap " << s.gap << ")";
+  for (const auto& f : off.carved) EXPECT_TRUE(img.originals.count(f.sha256)) << "carved at " << f.offset;
+}
+
 }  // namespace
 }  // namespace trawl::test
