@@ -22,6 +22,17 @@
 //         where the trailer's CRC-32 and length must match; sectors that do not look like
 //         compressed data end a trial. Split points: where inflate stopped, where a constant run
 //         or low-entropy sectors begin before it, and the 32 sectors before it.
+//   sqlite pages lie at page size x number: the split is in or up to 16 pages before the first
+//         page the layout found wrong (carvers/sqlite_layout.hpp); for each split point, up to 8
+//         pages wholly after it that pages wholly before it refer to must fit what those expect
+//         at their place + the gap (b-tree kind, header, first key in the parent's range; an
+//         overflow page naming a page), memoised per page and gap; then the walk (every b-tree
+//         from the schema, every page claimed once), and the split points one sector either side
+//         must not validate (a split in unchecked bytes: record text, overflow content).
+//   pdf   classic xref table only: "xref" at the startxref value + the gap gives the gap; the
+//         entries give the split range (last object unmoved .. first moved, all moved ones found);
+//         each sector boundary there: the object's FlateDecode stream inflated over both pieces
+//         (Adler-32), then the walk (every xref entry checked); taken only when exactly one passes.
 // Not JPEG: its walk decodes sequential scans (jpeg_scan.hpp), so a split JPEG is no longer
 // carved as a valid file with the gap inside, but decoding checks codes and MCU counts, not
 // content: a search over 2048 gaps found wrong continuations (another JPEG's scan data made
