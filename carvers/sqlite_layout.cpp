@@ -169,7 +169,7 @@ class Builder {
         const auto key = static_cast<std::int64_t>(varint(v_, c + 4, len));
         if (c + 4 + len > end) return bad(p);
         if (key <= prev || key > n.hi) return bad(std::max(p, n.from));
-        stack.push_back({child, p, SqlitePage::table, prev, key, n.schema});
+        push(stack, {child, p, SqlitePage::table, prev, key, n.schema});
         prev = key;
       } else if (type == 13) {
         const std::uint64_t total = varint(v_, c, len), at = c + len;
@@ -178,18 +178,27 @@ class Builder {
         prev = rowid;
         std::uint64_t root = 0;
         if (!payload(p, at + len, total, true, end, n.schema ? &root : nullptr)) return bad(p);
-        if (root) stack.push_back({root, 1, SqlitePage::unknown, min_key, max_key, false});
+        if (root) push(stack, {root, 1, SqlitePage::unknown, min_key, max_key, false});
       } else {
         std::uint64_t at = c;
         if (type == 2) {
-          stack.push_back({v_.u32be(c), p, SqlitePage::index, min_key, max_key, false});
+          push(stack, {v_.u32be(c), p, SqlitePage::index, min_key, max_key, false});
           at += 4;
         }
         const std::uint64_t total = varint(v_, at, len);
         if (!payload(p, at + len, total, false, end, nullptr)) return bad(p);
       }
     }
-    if (interior) stack.push_back({v_.u32be(base + h + 8), p, kind, prev, n.hi, n.schema});
+    if (interior) push(stack, {v_.u32be(base + h + 8), p, kind, prev, n.hi, n.schema});
+  }
+
+  // Claims a b-tree page when it is referred to, so that each page waits on the stack at most
+  // once (the stack stays within the page count whatever the pages say).
+  void push(std::vector<Node>& stack, const Node& n) {
+    const SqlitePage claimed = n.kind == SqlitePage::unknown ? SqlitePage::table : n.kind;  // refined by its type byte
+    if (!claim(n.page, claimed, n.from)) return;
+    if (n.kind == SqlitePage::table) l_.range[static_cast<std::uint32_t>(n.page)] = {n.lo, n.hi};
+    stack.push_back(n);
   }
 
   void trees() {
@@ -198,11 +207,6 @@ class Builder {
     while (!stack.empty()) {
       const Node n = stack.back();
       stack.pop_back();
-      if (n.page != 1) {
-        const SqlitePage claimed = n.kind == SqlitePage::unknown ? SqlitePage::table : n.kind;  // refined by its type byte
-        if (!claim(n.page, claimed, n.from)) continue;
-        if (n.kind == SqlitePage::table) l_.range[static_cast<std::uint32_t>(n.page)] = {n.lo, n.hi};
-      }
       btree(n, stack);
     }
   }
