@@ -144,9 +144,13 @@ Carve walk(const ByteView& v) {
   if (xref && v.equals(*xref, "xref")) {
     const auto table = pdf_xref_table(v, *xref);
     if (!table) return corrupt(end, "xref table does not parse");
-    for (const auto& e : *table)
-      if (e.offset >= *xref || pdf_object_number_at(v, e.offset) != e.number)
+    for (const auto& e : *table) {
+      // Writers that point at the end of line before the header are common enough to allow it.
+      std::uint64_t at = e.offset;
+      while (at < end && at < e.offset + 2 && is_space(v.u8(at)) && v.u8(at) != 0) ++at;
+      if (at >= end || pdf_object_number_at(v, at) != e.number)
         return corrupt(end, "xref entry of object " + std::to_string(e.number) + " does not point at it");
+    }
   }
   return valid(end);
 }

@@ -218,13 +218,15 @@ class Builder {
 
 // The type byte and header of a b-tree page of kind k at pos (header offset 0), and its first
 // key in (lo, hi] for a table page.
-bool btree_fits(const ByteView& v, std::uint64_t pos, const SqliteLayout& l, SqlitePage k, std::pair<std::int64_t, std::int64_t> range) {
+bool btree_fits(const ByteView& v, std::uint64_t pos, const SqliteLayout& l, SqlitePage k, std::pair<std::int64_t, std::int64_t> range,
+                bool root) {
   const unsigned type = v.u8(pos);
   if (k == SqlitePage::table ? type != 5 && type != 13 : type != 2 && type != 10) return false;
   const std::uint64_t header = type == 5 || type == 2 ? 12 : 8, cells = v.u16be(pos + 3);
   std::uint64_t content = v.u16be(pos + 5);
   if (content == 0) content = 65536;
-  if (header + 2 * cells > content || content > l.usable || cells == 0 || v.u8(pos + 7) > 60) return false;
+  if (header + 2 * cells > content || content > l.usable || v.u8(pos + 7) > 60) return false;
+  if (cells == 0) return root && header == 8;  // only an empty tree's root (a leaf) has no cells
   const std::uint64_t ptr = v.u16be(pos + header);
   if (ptr < content || ptr >= l.usable) return false;
   if (k != SqlitePage::table) return true;
@@ -274,10 +276,10 @@ bool sqlite_page_fits(const ByteView& v, std::uint64_t pos, const SqliteLayout& 
   switch (l.kind[q]) {
     case SqlitePage::table: {
       auto it = l.range.find(static_cast<std::uint32_t>(q));
-      return btree_fits(v, pos, l, SqlitePage::table, it == l.range.end() ? std::pair(min_key, max_key) : it->second);
+      return btree_fits(v, pos, l, SqlitePage::table, it == l.range.end() ? std::pair(min_key, max_key) : it->second, l.from[q] == 1);
     }
     case SqlitePage::index:
-      return btree_fits(v, pos, l, SqlitePage::index, {min_key, max_key});
+      return btree_fits(v, pos, l, SqlitePage::index, {min_key, max_key}, l.from[q] == 1);
     case SqlitePage::overflow:
     case SqlitePage::free_trunk:
       return v.u32be(pos) <= l.pages;
