@@ -359,5 +359,44 @@ TEST(PdfReassembly, SplitDocumentsAreNotCarvedWithTheirGap) {
   for (const auto& f : off.carved) EXPECT_TRUE(img.originals.count(f.sha256)) << "carved at " << f.offset;
 }
 
+// Damaged databases and documents (bytes overwritten at random, headers and tables included, cut
+// short) make the walks and the searches fail cleanly: no crash, no hang, nothing valid that is
+// not an original's bytes.
+TEST(PdfSqliteReassembly, DamagedInputsFailCleanly) {
+  auto files = databases();
+  const auto docs = documents();
+  files.insert(files.end(), docs.begin(), docs.end());
+  if (files.empty()) GTEST_SKIP() << "no databases or documents";
+  std::mt19937_64 rng(17);
+  for (std::size_t n = 0; n < files.size(); n += 2) {
+    const auto& original = files[n];
+    const auto& spec = *carvers::find_carver(original[0] == std::byte{'%'} ? "pdf" : "sqlite");
+    for (int k = 0; k < 20; ++k) {
+      auto bytes = original;
+      const int edits = 1 + static_cast<int>(rng() % 16);
+      for (int i = 0; i < edits; ++i) {
+        // Mostly where the structure is: the header, page starts, the end (the xref table).
+        const std::size_t where = rng() % 3 == 0 ? rng() % 128 : rng() % 3 == 0 ? bytes.size() - 1 - rng() % 4096 : rng() % bytes.size();
+        bytes[std::min(where, bytes.size() - 1)] = std::byte(static_cast<unsigned char>(rng()));
+      }
+      if (k % 5 == 0) bytes.resize(bytes.size() - rng() % (bytes.size() / 2));
+      const auto padding = random_bytes(1 << 16, 1000 + k);
+      bytes.insert(bytes.end(), padding.begin(), padding.end());
+      carvers::ByteView view(bytes);
+      const auto c = carvers::carve(spec, view);
+      if (c.verdict == carvers::Verdict::corrupt) {
+        carvers::ReassembleOptions o;
+        o.max_gap = 65536;
+        o.file_budget = 4 << 20;
+        const auto r = carvers::reassemble(spec, view, c, o, nullptr);
+        if (r.carve) {
+          EXPECT_EQ(r.carve->verdict, carvers::Verdict::valid);
+          EXPECT_LE(r.runs.back().offset + r.runs.back().length, bytes.size());
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trawl::test
