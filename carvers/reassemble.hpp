@@ -17,11 +17,6 @@
 //         central directory: the end-of-central-directory record, found after the break, gives
 //         the gap exactly (its offset and size fields). A member with a data descriptor (its end
 //         unknown from its header): every split point up to that record, walked in full.
-//   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
-//         and each gap is tried by inflating the second piece from there to the stream's end,
-//         where the trailer's CRC-32 and length must match; sectors that do not look like
-//         compressed data end a trial. Split points: where inflate stopped, where a constant run
-//         or low-entropy sectors begin before it, and the 32 sectors before it.
 //   sqlite pages lie at page size x number: the split is in or up to 16 pages before the first
 //         page the layout found wrong (carvers/sqlite_layout.hpp); for each split point, up to 8
 //         pages wholly after it that pages wholly before it refer to must fit what those expect
@@ -33,6 +28,11 @@
 //         entries give the split range (last object unmoved .. first moved, all moved ones found);
 //         each sector boundary there: the object's FlateDecode stream inflated over both pieces
 //         (Adler-32), then the walk (every xref entry checked); taken only when exactly one passes.
+//   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
+//         and each gap is tried by inflating the second piece from there to the stream's end,
+//         where the trailer's CRC-32 and length must match; sectors that do not look like
+//         compressed data end a trial. Split points: where inflate stopped, where a constant run
+//         or low-entropy sectors begin before it, and the 32 sectors before it.
 // Not JPEG: its walk decodes sequential scans (jpeg_scan.hpp), so a split JPEG is no longer
 // carved as a valid file with the gap inside, but decoding checks codes and MCU counts, not
 // content: a search over 2048 gaps found wrong continuations (another JPEG's scan data made
