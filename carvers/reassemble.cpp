@@ -663,7 +663,9 @@ void gzip(Search& s, std::uint64_t broken_at) {
 
 }  // namespace
 
-bool can_reassemble(const CarverSpec& spec) { return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &sqlite_spec || &spec == &pdf_spec; }
+bool can_reassemble(const CarverSpec& spec) {
+  return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &sqlite_spec || &spec == &pdf_spec;
+}
 
 ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const Carve& broken, const ReassembleOptions& options,
                             std::atomic<std::int64_t>* global) {

@@ -141,7 +141,9 @@ TEST(SqliteReassembly, AnyReplacedPageMakesTheWalkFail) {
       auto copy = db;
       const int how = k % 3;
       for (std::uint64_t i = 0; i < page; ++i)
-        copy[p * page + i] = how == 0 ? std::byte(static_cast<unsigned char>(rng())) : how == 1 ? std::byte{0} : other[(p * page + i) % other.size()];
+        copy[p * page + i] = how == 0   ? std::byte(static_cast<unsigned char>(rng()))
+                             : how == 1 ? std::byte{0}
+                                        : other[(p * page + i) % other.size()];
       if (copy == db) continue;
       carvers::ByteView view(copy);
       const auto c = carvers::carve(*carvers::find_carver("sqlite"), view);
