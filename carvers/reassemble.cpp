@@ -147,12 +147,12 @@ bool walks_valid(Search& s, std::uint64_t e, std::uint64_t d) {
 // (pages whose content nothing checks: overflow and freelist pages, may hide it for a while).
 // For a split point e, the pages wholly after e that a page wholly before it refers to must be
 // of the kind it expects (a b-tree page of its kind whose first key lies in the range its parent
-// gives it, an overflow page naming a page of the database): up to 8 of them, checked at their
-// place moved by each gap (memoised per page and gap, so the check reads each place once). Then
-// the walk, over the two pieces; and, because a split inside bytes nothing checks (text in a
-// cell, the content of an overflow page) validates at neighbouring split points too, the
-// candidate is accepted only when the split points one sector before and after it do not
-// validate (else that gap is given up: no split point of it is taken).
+// gives it, an overflow page naming a page of the database): up to 8 of them among the next 4096
+// pages, checked at their place moved by each gap (memoised per page and gap, so the check reads
+// each place once). Then the walk, over the two pieces; and, because a split inside bytes nothing
+// checks (text in a cell, the content of an overflow page) validates at neighbouring split points
+// too, the candidate is accepted only when the split points one sector before and after it do
+// not validate (else that gap is given up: no split point of it is taken).
 void sqlite(Search& s) {
   const ByteView& v = s.v;
   if (!v.has(0, 100)) return;
@@ -179,8 +179,9 @@ void sqlite(Search& s) {
     const std::uint64_t e = *it;
     // The pages the search checks: b-tree pages first (their checks are the strongest).
     std::vector<std::uint64_t> expect;
+    const std::uint64_t first = (e + page - 1) / page + 1, last = std::min<std::uint64_t>(l.pages, first + 4095);
     for (int pass = 0; pass < 2 && expect.size() < 8; ++pass)
-      for (std::uint64_t q = (e + page - 1) / page + 1; q <= l.pages && expect.size() < 8; ++q) {
+      for (std::uint64_t q = first; q <= last && expect.size() < 8; ++q) {
         const SqlitePage k = l.kind[q];
         const bool btree = k == SqlitePage::table || k == SqlitePage::index;
         const bool other = k == SqlitePage::overflow || k == SqlitePage::free_trunk;
