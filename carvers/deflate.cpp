@@ -226,7 +226,7 @@ InflateState::Result InflateState::feed(std::span<const std::byte> in) {
     z.avail_out = sizeof sink;
     const int rc = ::inflate(&z, Z_NO_FLUSH);
     const std::size_t made = sizeof sink - z.avail_out;
-    crc_ = static_cast<std::uint32_t>(::crc32_z(crc_, sink, made));
+    if (keep_crc_) crc_ = static_cast<std::uint32_t>(::crc32_z(crc_, sink, made));
     produced_ += made;
     if (rc == Z_STREAM_END) return end;
     if (rc == Z_BUF_ERROR && z.avail_out == 0) continue;

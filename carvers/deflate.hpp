@@ -42,13 +42,16 @@ class InflateState {
   Result feed(std::span<const std::byte> in);
   std::uint64_t total_in() const;   // input bytes used, over all feeds (and those of the copied state)
   std::uint64_t produced() const { return produced_; }
-  std::uint32_t crc() const { return crc_; }  // CRC-32 of the output so far
+  std::uint32_t crc() const { return crc_; }  // CRC-32 of the output so far (while it is kept)
+  // Stops keeping the CRC (a trial whose end is checked otherwise): its crc() is meaningless.
+  void drop_crc() { keep_crc_ = false; }
 
  private:
   std::unique_ptr<z_stream_s> z_;
   bool ready_ = false;
   std::uint64_t produced_ = 0;
   std::uint32_t crc_ = 0;
+  bool keep_crc_ = true;
 };
 
 }  // namespace trawl::carvers

@@ -3,13 +3,18 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
 #include "carvers/deflate.hpp"
 #include "carvers/formats.hpp"
 #include "carvers/jpeg_scan.hpp"
+#include "carvers/pdf_xref.hpp"
+#include "carvers/sqlite_layout.hpp"
 
 namespace trawl::carvers {
 namespace {
@@ -125,6 +130,219 @@ class Search {
   const ReassembleOptions& o_;
   std::atomic<std::int64_t>* global_;
 };
+
+// Whether the reassembly (e, d) walks as valid (charged like attempt), the result left as it was.
+bool walks_valid(Search& s, std::uint64_t e, std::uint64_t d) {
+  if (e == 0) return false;
+  ReassembleResult saved = s.result;
+  const bool ok = s.attempt(e, d);
+  const std::uint64_t candidates = s.result.candidates, examined = s.result.examined;
+  s.result = std::move(saved);
+  s.result.candidates = candidates, s.result.examined = examined;
+  return ok;
+}
+
+// SQLite: pages lie at fixed places (page size x number), so a split moves every page after it
+// by the gap. The layout read from the contiguous view (carvers/sqlite_layout.hpp) names the
+// first page that failed; the split lies at a sector boundary in it or in the 16 pages before it
+// (pages whose content nothing checks: overflow and freelist pages, may hide it for a while).
+// For a split point e, the pages wholly after e that a page wholly before it refers to must be
+// of the kind it expects (a b-tree page of its kind whose first key lies in the range its parent
+// gives it, an overflow page naming a page of the database): up to 8 of them among the next 4096
+// pages, checked at their place moved by each gap (memoised per page and gap, so the check reads
+// each place once). Then the walk, over the two pieces; and, because a split inside bytes nothing
+// checks (text in a cell, the content of an overflow page) validates at neighbouring split points
+// too, the candidate is accepted only when the split points one sector before and after it do
+// not validate (else that gap is given up: no split point of it is taken).
+void sqlite(Search& s) {
+  const ByteView& v = s.v;
+  if (!v.has(0, 100)) return;
+  const std::uint64_t page_guess = v.u16be(16) == 1 ? 65536 : v.u16be(16);
+  s.charge(std::min<std::uint64_t>(v.size(), page_guess * std::uint64_t{v.u32be(28)}));
+  const auto layout = sqlite_layout(v);
+  if (!layout || !layout->first_bad) return;
+  const SqliteLayout& l = *layout;
+  const std::uint64_t page = l.page, length = page * l.pages, bad = l.first_bad;
+  const std::uint64_t sector = s.gap(0);
+  auto es = s.boundaries(bad > 17 ? (bad - 17) * page : 1, bad * page - 1);
+  std::map<std::pair<std::uint64_t, std::uint64_t>, bool> fits;  // (page, gap) -> the page fits there
+  auto fits_at = [&](std::uint64_t q, std::uint64_t d) {
+    auto [it, fresh] = fits.try_emplace({q, d}, false);
+    if (fresh) {
+      s.charge(16);
+      it->second = sqlite_page_fits(v, (q - 1) * page + d, l, q);
+    }
+    return it->second;
+  };
+  auto validates = [&](std::uint64_t e, std::uint64_t d) { return walks_valid(s, e, d); };
+  std::set<std::uint64_t> ambiguous;  // gaps at which several split points validate
+  for (auto it = es.rbegin(); it != es.rend(); ++it) {
+    const std::uint64_t e = *it;
+    // The pages the search checks: b-tree pages first (their checks are the strongest).
+    std::vector<std::uint64_t> expect;
+    const std::uint64_t first = (e + page - 1) / page + 1, last = std::min<std::uint64_t>(l.pages, first + 4095);
+    for (int pass = 0; pass < 2 && expect.size() < 8; ++pass)
+      for (std::uint64_t q = first; q <= last && expect.size() < 8; ++q) {
+        const SqlitePage k = l.kind[q];
+        const bool btree = k == SqlitePage::table || k == SqlitePage::index;
+        const bool other = k == SqlitePage::overflow || k == SqlitePage::free_trunk;
+        if ((pass == 0 ? btree : other) && std::uint64_t{l.from[q]} * page <= e) expect.push_back(q);
+      }
+    if (expect.empty()) continue;
+    for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+      const std::uint64_t d = s.gap(i);
+      if (length + d > v.size()) break;
+      if (!std::all_of(expect.begin(), expect.end(), [&](std::uint64_t q) { return fits_at(q, d); })) continue;
+      if (ambiguous.count(d) || !validates(e, d)) continue;
+      if (validates(e - sector, d) || (e + sector < length && validates(e + sector, d))) {
+        ambiguous.insert(d);  // the split points that validate with d are a run: none is taken
+        continue;
+      }
+      s.attempt(e, d);
+      return;
+    }
+  }
+}
+
+// A zlib stream (PDF's FlateDecode) at view [pos, pos + len) of f: true when it inflates to its
+// end, where its Adler-32 must match, within len bytes. The output is dropped.
+bool zlib_stream_ends(Search& s, const ByteView& f, std::uint64_t pos, std::uint64_t len) {
+  s.charge(len);
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return false;
+  static thread_local std::vector<unsigned char> out(1 << 16);
+  int r = Z_OK;
+  std::uint64_t at = pos, produced = 0;
+  while (r == Z_OK && at < pos + len) {
+    auto w = f.window(at, std::min<std::uint64_t>(pos + len - at, 1 << 20));
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(w.data()));
+    z.avail_in = static_cast<uInt>(w.size());
+    while (r == Z_OK && z.avail_in > 0) {
+      z.next_out = out.data();
+      z.avail_out = static_cast<uInt>(out.size());
+      r = inflate(&z, Z_NO_FLUSH);
+      produced += out.size() - z.avail_out;
+      if (r == Z_OK && produced > (std::uint64_t{1} << 28)) r = Z_DATA_ERROR;
+    }
+    at += w.size() - z.avail_in;
+  }
+  inflateEnd(&z);
+  return r == Z_STREAM_END;
+}
+
+// The FlateDecode stream of the object at view position o of f (its dictionary within 4 KiB and
+// before `next`, its /Length a direct number): where its data lies; nullopt when there is none.
+std::optional<ByteRange> pdf_flate_stream(Search& s, const ByteView& f, std::uint64_t o, std::uint64_t next) {
+  const std::uint64_t reach = std::min({next, o + 4096, f.size()});
+  if (reach <= o) return std::nullopt;
+  s.charge(reach - o);
+  auto kw = f.find("stream", o, reach);
+  if (!kw || *kw == o || f.u8(*kw - 1) == 'd') return std::nullopt;
+  auto is_space = [](unsigned c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0; };
+  // "/Filter /FlateDecode" or "/Filter [/FlateDecode]" (only the zlib layer is checked: one filter).
+  auto filter = f.find("/Filter", o, *kw);
+  if (!filter) return std::nullopt;
+  std::uint64_t p = *filter + 7;
+  while (p < *kw && (is_space(f.u8(p)) || f.u8(p) == '[')) ++p;
+  if (p + 12 > *kw || !f.equals(p, "/FlateDecode")) return std::nullopt;
+  p += 12;
+  while (p < *kw && is_space(f.u8(p))) ++p;
+  if (p < *kw && f.u8(p) == '/') {
+    // another filter after it in an array: not a plain zlib stream
+    auto close = f.find("]", *filter, *kw);
+    if (close && *close > p) return std::nullopt;
+  }
+  std::optional<std::uint64_t> length;
+  for (auto at = f.find("/Length", o, *kw); at; at = f.find("/Length", *at + 1, *kw)) {
+    std::uint64_t q = *at + 7;
+    if (q >= *kw || !is_space(f.u8(q))) continue;  // /Length1 of a font
+    while (q < *kw && is_space(f.u8(q))) ++q;
+    std::uint64_t n = 0;
+    int digits = 0;
+    while (q < *kw && std::isdigit(f.u8(q)) && digits < 12) n = n * 10 + (f.u8(q++) - '0'), ++digits;
+    if (!digits) return std::nullopt;
+    while (q < *kw && is_space(f.u8(q))) ++q;
+    if (q < *kw && std::isdigit(f.u8(q))) return std::nullopt;  // "N G R": an indirect length
+    length = n;
+    break;
+  }
+  if (!length) return std::nullopt;
+  std::uint64_t data = *kw + 6;
+  if (f.has(data, 1) && f.u8(data) == '\r') ++data;
+  if (f.has(data, 1) && f.u8(data) == '\n') ++data;
+  return ByteRange{data, *length};
+}
+
+// PDF with a classic xref table: the startxref before the %%EOF the walk ended at names where
+// the table lies in the file; the table is found at that place plus the gap (one 4-byte check per
+// gap). Its entries then tell which objects lie unmoved (in the first piece) and which moved by
+// the gap (all of them must): the split lies between the last unmoved object's header and the
+// first moved one's. Each sector boundary there is tried: where that object has a FlateDecode
+// stream, it must inflate to its end (zlib's Adler-32) over the two pieces; then the walk (which checks every entry of
+// the table) must pass. Bytes nothing checks (a dictionary, an uncompressed stream) let several
+// split points pass: the reassembly is taken only when exactly one does. A %%EOF inside the gap
+// (a piece of another PDF) ends the walk early: the next %%EOFs after it (up to 64, within the
+// largest gap and 16 MiB) are tried too.
+// Documents with cross-reference streams (PDF 1.5 object streams) are not searched.
+void pdf(Search& s, std::uint64_t broken_end) {
+  const ByteView& v = s.v;
+  std::uint64_t end = broken_end;
+  const std::uint64_t reach = std::min<std::uint64_t>(v.size(), broken_end + s.gap(s.gaps() - 1) + (16 << 20));
+  for (int eofs = 0; eofs < 64 && end > 0; ++eofs) {
+    const auto x = pdf_startxref_before_eof(v, end);
+    s.charge(64);
+    if (x)
+      for (std::uint64_t i = 0; i < s.gaps(); ++i) {
+        const std::uint64_t d = s.gap(i);
+        if (*x + d + 4 > end) break;
+        s.charge(4);
+        if (!v.equals(*x + d, "xref")) continue;
+        auto table = pdf_xref_table(v, *x + d);
+        if (!table || table->empty()) continue;
+        s.charge(20 * table->size());
+        auto entries = std::move(*table);
+        std::sort(entries.begin(), entries.end(), [](const PdfXrefEntry& a, const PdfXrefEntry& b) { return a.offset < b.offset; });
+        std::size_t k = 0;
+        for (; k < entries.size() && entries[k].offset < *x; ++k) {
+          s.charge(48);
+          if (pdf_object_number_at(v, entries[k].offset) != entries[k].number) break;
+        }
+        if (entries.back().offset >= *x) continue;
+        bool moved = true;
+        for (std::size_t j = k; j < entries.size() && moved; ++j) {
+          s.charge(48);
+          moved = pdf_object_number_at(v, entries[j].offset + d) == entries[j].number;
+        }
+        if (!moved) continue;
+        const std::uint64_t lo = k ? entries[k - 1].offset + 1 : 1, hi = k < entries.size() ? entries[k].offset : *x;
+        std::optional<std::uint64_t> chosen;
+        bool several = false;
+        for (auto e : s.boundaries(lo, hi)) {
+          const ByteView f = s.pieces(e, d);
+          if (k > 0) {
+            const auto stream = pdf_flate_stream(s, f, entries[k - 1].offset, hi);
+            if (stream && !zlib_stream_ends(s, f, stream->offset, stream->length)) continue;
+          }
+          if (!walks_valid(s, e, d)) continue;
+          if (chosen) {
+            several = true;
+            break;
+          }
+          chosen = e;
+        }
+        if (chosen && !several) {
+          s.attempt(*chosen, d);
+          return;
+        }
+      }
+    auto next = v.find("%%EOF", end, reach);
+    s.charge((next ? *next : reach) - end);
+    if (!next) break;
+    end = *next + 5;
+    if (v.has(end, 1) && v.u8(end) == '\r') ++end;
+    if (v.has(end, 1) && v.u8(end) == '\n') ++end;
+  }
+}
 
 bool is_chunk_type(const ByteView& v, std::uint64_t pos) {
   for (int i = 0; i < 4; ++i) {
@@ -426,20 +644,23 @@ void gzip(Search& s, std::uint64_t broken_at) {
       if (e + d + 512 > v.size()) break;
       if (!density.dense(e + d)) continue;
       InflateState trial(state);
+      trial.drop_crc();  // the walk checks the CRC of a trial that gets through
       s.charge(4096);  // the copy of zlib's state and window
       InflateState::Result r = InflateState::more;
       for (std::uint64_t at = e + d; r == InflateState::more && at < v.size();) {
         auto w = v.window(at, 512);
-        s.charge(w.size());
+        const std::uint64_t made = trial.produced();
         r = trial.feed(w);
+        // Garbage decoded with the stream's own Huffman tables goes on until its block ends,
+        // often tens of KiB of output per sector: the output is charged too (an eighth).
+        s.charge(w.size() + (trial.produced() - made) / 8);
         if (r == InflateState::more && w.size() == 512 && at > e + d && !density.dense(at))
           break;
         at += w.size();
       }
       if (r != InflateState::end) continue;
       const std::uint64_t trailer = data + trial.total_in() + d;  // in the image after the gap
-      if (!v.has(trailer, 8) || v.u32le(trailer) != trial.crc() || v.u32le(trailer + 4) != (trial.produced() & 0xFFFFFFFF))
-        continue;
+      if (!v.has(trailer, 8) || v.u32le(trailer + 4) != (trial.produced() & 0xFFFFFFFF)) continue;
       if (s.attempt(e, d)) return;
     }
   }
@@ -712,7 +933,8 @@ void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
 }  // namespace
 
 bool can_reassemble(const CarverSpec& spec) {
-  return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &jpeg_spec;
+  return &spec == &png_spec || &spec == &zip_spec || &spec == &gzip_spec || &spec == &sqlite_spec || &spec == &pdf_spec ||
+         &spec == &jpeg_spec;
 }
 
 ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const Carve& broken, const ReassembleOptions& options,
@@ -721,6 +943,8 @@ ReassembleResult reassemble(const CarverSpec& spec, const ByteView& view, const 
   if (broken.verdict != Verdict::corrupt || !can_reassemble(spec) || options.sector == 0 || options.max_gap < options.sector)
     return {};
   try {
+    if (&spec == &sqlite_spec) sqlite(s);
+    if (&spec == &pdf_spec) pdf(s, broken.length);
     if (&spec == &png_spec) png(s, broken.length);
     if (&spec == &zip_spec) zip(s);
     if (&spec == &gzip_spec) gzip(s, broken.length);

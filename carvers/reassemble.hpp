@@ -17,10 +17,21 @@
 //         central directory: the end-of-central-directory record, found after the break, gives
 //         the gap exactly (its offset and size fields). A member with a data descriptor (its end
 //         unknown from its header): every split point up to that record, walked in full.
+//   sqlite pages lie at page size x number: the split is in or up to 16 pages before the first
+//         page the layout found wrong (carvers/sqlite_layout.hpp); for each split point, up to 8
+//         pages wholly after it that pages wholly before it refer to must fit what those expect
+//         at their place + the gap (b-tree kind, header, first key in the parent's range; an
+//         overflow page naming a page), memoised per page and gap; then the walk (every b-tree
+//         from the schema, every page claimed once), and the split points one sector either side
+//         must not validate (a split in unchecked bytes: record text, overflow content).
+//   pdf   classic xref table only: "xref" at the startxref value + the gap gives the gap; the
+//         entries give the split range (last object unmoved .. first moved, all moved ones found);
+//         each sector boundary there: the object's FlateDecode stream inflated over both pieces
+//         (Adler-32), then the walk (every xref entry checked); taken only when exactly one passes.
 //   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
 //         and each gap is tried by inflating the second piece from there to the stream's end,
-//         where the trailer's CRC-32 and length must match; sectors that do not look like
-//         compressed data end a trial. Split points: where inflate stopped, where a constant run
+//         where the trailer's length must match (the walk then checks its CRC-32); sectors that
+//         do not look like compressed data end a trial, and a trial's output is charged too. Split points: where inflate stopped, where a constant run
 //         or low-entropy sectors begin before it, and the 32 sectors before it.
 //   jpeg  sequential Huffman scans (jpeg_scan.hpp): the scan where decoding stopped is decoded once
 //         with every block's DC coefficient, keeping the decoder's state (bit position, DC

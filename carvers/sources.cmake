@@ -14,6 +14,7 @@ set(TRAWL_CARVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/zip.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gzip.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sqlite.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sqlite_layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/isobmff.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sevenzip.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rar.cpp

@@ -3,9 +3,11 @@
 // the header says that count is current); a WAL's frames are followed while their salts and
 // running checksum hold; a journal's records while their checksums hold.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "carvers/formats.hpp"
+#include "carvers/sqlite_layout.hpp"
 
 namespace trawl::carvers {
 namespace {
@@ -18,45 +20,6 @@ constexpr Signature wal_signatures[] = {{"\x37\x7F\x06\x82\x00\x2D\xE2\x18"sv, "
 constexpr Signature journal_signatures[] = {{"\xD9\xD5\x05\xF9\x20\xA1\x63\xD7"sv, {}, 0}};
 
 bool power_of_two_page(std::uint64_t size) { return size >= 512 && size <= 65536 && (size & (size - 1)) == 0; }
-
-// Every page of a database is a b-tree page (a type byte and a header that fits), an overflow
-// or freelist-trunk page (it starts with the number of another page, or 0), a freelist leaf
-// (any content: listed by a trunk), or, with auto-vacuum, a pointer-map page. Pages of another
-// file after a fragment boundary fail this almost always (zeros are the exception: a last
-// overflow page may be mostly zeros). Returns the number of the first page that fails.
-std::optional<std::uint64_t> first_bad_page(const ByteView& v, std::uint64_t page, std::uint64_t pages) {
-  if (v.u32be(52) != 0) return std::nullopt;  // auto-vacuum: pointer-map pages, not checked
-  const std::uint64_t usable = page - v.u8(20);
-  std::vector<bool> leaf(pages + 1, false);
-  // The freelist: trunk pages chained from the header, each listing leaf pages.
-  std::uint64_t trunk = v.u32be(32), trunks = 0;
-  while (trunk != 0) {
-    if (trunk > pages || ++trunks > pages) return trunk;
-    const std::uint64_t at = (trunk - 1) * page, count = v.u32be(at + 4);
-    if (count > (usable - 8) / 4) return trunk;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      const std::uint64_t p = v.u32be(at + 8 + 4 * i);
-      if (p == 0 || p > pages) return trunk;
-      leaf[p] = true;
-    }
-    trunk = v.u32be(at);
-  }
-  const std::uint64_t lock_page = (std::uint64_t{1} << 30) / page + 1;  // the page holding byte 2^30
-  for (std::uint64_t p = 2; p <= pages; ++p) {
-    if (leaf[p] || p == lock_page) continue;
-    const std::uint64_t at = (p - 1) * page;
-    const unsigned type = v.u8(at);
-    if (type == 2 || type == 5 || type == 10 || type == 13) {
-      const std::uint64_t header = type == 2 || type == 5 ? 12 : 8;
-      std::uint64_t content = v.u16be(at + 5);
-      if (content == 0) content = 65536;
-      if (header + 2 * std::uint64_t{v.u16be(at + 3)} > content || content > usable) return p;
-    } else if (v.u32be(at) > pages) {
-      return p;
-    }
-  }
-  return std::nullopt;
-}
 
 Carve walk_db(const ByteView& v) {
   if (!v.has(0, 108)) return not_this();
@@ -74,7 +37,13 @@ Carve walk_db(const ByteView& v) {
   if (v.u32be(32) > pages || v.u32be(36) >= pages) return corrupt(32, "freelist outside the database");
   const std::uint64_t length = page * pages;
   (void)v.u8(length - 1);
-  if (auto bad = first_bad_page(v, page, pages)) return corrupt(*bad * page, "page is neither a b-tree, overflow nor freelist page");
+  // Every page claimed once by the schema's b-trees, their overflow chains, the freelist (or the
+  // lock and pointer-map pages), and every claimed page checks out (carvers/sqlite_layout.hpp).
+  auto layout = sqlite_layout(v);
+  if (!layout) return corrupt(0, "database header not usable");
+  if (layout->first_bad)
+    return corrupt((layout->first_bad - 1) * page, "page " + std::to_string(layout->first_bad) +
+                                                       " is not what the database's b-trees, overflow chains or freelist make it");
   return valid(length);
 }
 

@@ -19,6 +19,8 @@ packages=(
 # Reliability tests: strace (evidence opened read-only), GNU time (peak RSS in
 # bench/worst_case_memory.sh).
 packages+=(strace time)
+# PDF reassembly tests: qpdf rewrites the system's PDFs with classic xref tables.
+packages+=(qpdf)
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
 if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 
@@ -96,7 +97,8 @@ void CarveStage::sequencer() {
   // that candidates close together share. Without it each candidate's view read its own 256 KiB
   // cache block: a "PK\3\4" every 4 bytes cost 64 KiB of reading per image byte.
   constexpr std::size_t window_size = 4 << 20, window_reach = 1 << 20;
-  std::vector<std::byte> window;
+  const auto window = std::make_unique_for_overwrite<std::byte[]>(window_size);
+  std::size_t window_len = 0;
   std::uint64_t window_offset = 0;
   for (;;) {
     std::vector<SignatureHit> hits;
@@ -107,26 +109,36 @@ void CarveStage::sequencer() {
       // In order; after a stop or a failure some chunks never come: then the rest, still in order.
       auto it = ordered_hits_.count(next) ? ordered_hits_.find(next) : ordered_hits_.begin();
       next = it->first + 1;
+      sequencer_next_ = next;
       hits = std::move(it->second);
       ordered_hits_.erase(it);
     }
+    ordered_room_.notify_all();  // the chunk it needs next may post now
     for (const auto& hit : hits) {
       {
         std::lock_guard lock(mutex_);
         if (abandon_) return;
       }
-      if (hit.offset < window_offset || hit.offset + window_reach > window_offset + window.size()) {
-        window.resize(window_size);
-        window.resize(source_.read_at(window, hit.offset).bytes);  // bytes it cannot read: from the source
+      // The window must reach 1 MiB past the hit, or the image's end (a window cut short there
+      // serves every hit after it: near the end each hit used to read the window again).
+      const std::uint64_t reach = std::min<std::uint64_t>(hit.offset + window_reach, std::max(image_size_, hit.offset));
+      if (hit.offset < window_offset || reach > window_offset + window_len) {
+        // Bytes it cannot read come from the source, through the view.
+        window_len = source_.read_at(std::span(window.get(), window_size), hit.offset).bytes;
         window_offset = hit.offset;
       }
       try {
-        carve_candidate(window, window_offset, hit);
+        carve_candidate(std::span<const std::byte>(window.get(), window_len), window_offset, hit);
       } catch (...) {
         std::lock_guard lock(mutex_);
         if (!output_error_) output_error_ = std::current_exception();
       }
     }
+    {
+      std::lock_guard lock(mutex_);
+      waiting_hits_ -= hits.size();
+    }
+    ordered_room_.notify_all();
   }
 }
 
@@ -141,6 +153,7 @@ CarveStage::~CarveStage() {
   // After finish() all threads are joined already; otherwise (a failed scan) they stop where
   // they are: waiters are woken, queued work is dropped.
   ordered_ready_.notify_all();
+  ordered_room_.notify_all();
   jobs_ready_.notify_all();
   jobs_room_.notify_all();
   if (sequencer_thread_.joinable()) sequencer_thread_.join();
@@ -172,19 +185,33 @@ void CarveStage::output_worker() {
 }
 
 void CarveStage::consume(const Chunk& chunk) {
-  SignatureQuery query{chunk.data(), chunk.page_len, chunk.offset, options_.align};
-  const auto hits = backend_.find_signatures(signatures_, query);
+  // The page in slices of 4 MiB (each with the bytes its signatures reach past it): the hits of
+  // one search stay bounded when every few bytes start a signature. Same hits, in order.
+  constexpr std::size_t slice = 4 << 20;
+  const auto data = chunk.data();
   const auto resident = chunk.with_lookbehind();
   std::vector<SignatureHit> ordered;
-  for (const auto& hit : hits) {
-    if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
-    if (carvers_.at(hit.format)->ordered)
-      ordered.push_back(hit);
-    else
-      carve_candidate(resident, chunk.offset - chunk.before_len, hit);
+  for (std::size_t from = 0; from < chunk.page_len; from += slice) {
+    const std::size_t len = std::min(slice, chunk.page_len - from);
+    const SignatureQuery query{data.subspan(from, std::min(data.size() - from, len + signatures_.extent())), len,
+                               chunk.offset + from, options_.align};
+    for (const auto& hit : backend_.find_signatures(signatures_, query)) {
+      if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
+      if (carvers_.at(hit.format)->ordered)
+        ordered.push_back(hit);
+      else
+        carve_candidate(resident, chunk.offset - chunk.before_len, hit);
+    }
   }
   {
-    std::lock_guard lock(mutex_);
+    // Room for them: always for the chunk the sequencer needs next (it cannot wait for itself);
+    // others wait while too many hits are queued. Waiting ends if the scan fails (then chunks
+    // may never come) or the stage closes.
+    std::unique_lock lock(mutex_);
+    while (waiting_hits_ >= max_waiting_hits && chunk.index > sequencer_next_ && !abandon_ && !sequencer_closing_ &&
+           !(failure_ && failure_->failed()))
+      ordered_room_.wait_for(lock, std::chrono::milliseconds(100));
+    waiting_hits_ += ordered.size();
     ordered_hits_[chunk.index] = std::move(ordered);
   }
   ordered_ready_.notify_one();
@@ -204,10 +231,15 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   carvers::ByteView view(source_, hit.offset, std::min(available, limit), resident, resident_offset, limit < available);
   carvers::Carve carve = carvers::carve(spec, view);
   const std::string type(spec.type);
-  // A walk that broke partway: maybe a file in two pieces (carvers/reassemble.hpp).
+  // A walk that broke partway: maybe a file in two pieces (carvers/reassemble.hpp). Only a file
+  // that starts on a sector boundary: a file system stores a file from the start of a cluster,
+  // and a header elsewhere is inside something else (a gzip member inside a ZIP's data), whose
+  // pieces are its container's. This also keeps a hostile image (a header every few bytes) from
+  // starting a search at each one.
   std::vector<ByteRange> runs;
   bool searched = false, skipped = false;
-  if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec)) {
+  if (options_.reassemble && carve.verdict == carvers::Verdict::corrupt && carvers::can_reassemble(spec) &&
+      hit.offset % reassemble_.sector == 0) {
     auto r = carvers::reassemble(spec, view, carve, reassemble_, &reassemble_budget_);
     searched = true;
     skipped = r.out_of_budget;

@@ -57,6 +57,8 @@ class CarveStage final : public ChunkStage {
   // File-system context (host/filesystem): carved files get the file their first byte lies in;
   // with `unallocated_only`, signature hits inside allocated files are skipped (they are files
   // already). Set before the first chunk.
+  // The scan's failure flag: a chunk waiting for room stops waiting once the scan has failed.
+  void watch(const Failure& failure) { failure_ = &failure; }
   void attribute_files(const FileSystemMap* map, bool unallocated_only) {
     file_map_ = map;
     unallocated_only_ = map && unallocated_only;
@@ -106,6 +108,13 @@ class CarveStage final : public ChunkStage {
   // k only after chunk k-1 (every chunk posts a list, maybe empty).
   std::map<std::uint64_t, std::vector<SignatureHit>> ordered_hits_;  // guarded by mutex_
   std::condition_variable ordered_ready_;
+  // A bound on the hits waiting for the sequencer (an image of ZIP headers makes them faster
+  // than it walks them): past it, a chunk other than the one the sequencer needs next waits.
+  static constexpr std::size_t max_waiting_hits = 1u << 21;
+  std::size_t waiting_hits_ = 0;     // guarded by mutex_: in ordered_hits_ or being walked
+  std::uint64_t sequencer_next_ = 0;  // guarded by mutex_: the chunk index the sequencer needs
+  std::condition_variable ordered_room_;
+  const Failure* failure_ = nullptr;  // a failed scan stops the waiting (its missing chunks never come)
   std::thread sequencer_thread_;
   const FileSystemMap* file_map_ = nullptr;  // null: no file system mapped
   bool unallocated_only_ = false;

@@ -309,7 +309,10 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   for (auto& s : image_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
   if (block_stage) runners.push_back(std::make_unique<StageRunner>(*block_stage, failure));
   if (identifier_stage) runners.push_back(std::make_unique<StageRunner>(*identifier_stage, failure));
-  if (carve_stage) runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
+  if (carve_stage) {
+    carve_stage->watch(failure);
+    runners.push_back(std::make_unique<StageRunner>(*carve_stage, failure));
+  }
   if (known_stage) runners.push_back(std::make_unique<StageRunner>(*known_stage, failure));
   for (auto& s : file_hash_stages) runners.push_back(std::make_unique<StageRunner>(*s, failure));
 

@@ -213,6 +213,10 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       chars += r.extend_max;
     }
     extend_.push_back(extend);
+    const std::bitset<256> first = first_characters(*pattern);
+    bool digit_first = false;
+    for (char c = '0'; c <= '9'; ++c) digit_first |= first.test(static_cast<unsigned char>(c));
+    if (digit_first && (!in_boundary('0', r.boundary) || !r.extend_class.empty())) skip_digit_runs_ = false;
     if (!r.extract.empty()) {
       try {
         extract_.push_back(std::make_unique<std::regex>(r.extract, std::regex::ECMAScript | (r.caseless ? std::regex::icase : std::regex::ECMAScript)));
@@ -241,9 +245,39 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
   scratch_ = std::make_shared<ScratchPool>(database_.get());
 }
 
+// Starts between two ASCII digits are skipped where they make a long run (skip_digit_runs_): on
+// megabytes of digits Hyperscan reports every end of every phone pattern, and every such match
+// fails its boundary. A start p is skipped when the bytes at p - 1, p and p + 1 are all digits:
+// an ASCII match starting there follows a digit, and a UTF-16LE one would need a NUL at p + 1.
+// What is searched around a run (its first digits, its last ones with the search margin before
+// them) gives the same events at the starts kept, so the features are the same.
 void IdentifierScanner::scan(std::span<const std::byte> buffer, std::size_t own_begin, std::size_t own_end,
                              std::vector<Feature>& out) const {
   thread_local std::vector<Event> events;
+  if (!skip_digit_runs_) return scan_range(buffer, own_begin, own_end, out, events);
+  const auto digit = [&](std::size_t i) { return buffer[i] >= std::byte{'0'} && buffer[i] <= std::byte{'9'}; };
+  // Runs shorter than this are searched: only long ones pay for the split. A run at least this
+  // long holds one of the bytes probed every `least / 2`.
+  const std::size_t least = std::max<std::size_t>(4096, 4 * required_margin_);
+  std::size_t live = own_begin;
+  for (std::size_t probe = own_begin; probe < own_end; probe += least / 2) {
+    if (!digit(probe)) continue;
+    std::size_t first = probe, last = probe;  // the run [first, last]
+    while (first > 0 && digit(first - 1)) --first;
+    while (last + 1 < buffer.size() && digit(last + 1)) ++last;
+    // Skipped starts: [first + 1, last) (each between two digits), within the owned range.
+    const std::size_t skip_begin = std::max(first + 1, live), skip_end = std::min(last, own_end);
+    if (skip_end > skip_begin && skip_end - skip_begin >= least) {
+      scan_range(buffer, live, skip_begin, out, events);
+      live = skip_end;
+    }
+    probe = std::max(probe, last);
+  }
+  scan_range(buffer, live, own_end, out, events);
+}
+
+void IdentifierScanner::scan_range(std::span<const std::byte> buffer, std::size_t own_begin, std::size_t own_end,
+                                   std::vector<Feature>& out, std::vector<Event>& events) const {
   for (std::size_t a = own_begin; a < own_end; a += window_size) {
     std::size_t b = std::min(own_end, a + window_size);
     scan_window(buffer, a >= required_margin_ ? a - required_margin_ : 0, std::min(buffer.size(), b + required_margin_), a, b,

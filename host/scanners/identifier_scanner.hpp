@@ -73,6 +73,10 @@ class IdentifierScanner {
   // Every rule has a prefilter trigger, so scanning only the windows the prefilter marks finds
   // the same features.
   bool prefilter_safe() const { return prefilter_safe_; }
+  // Whether the inside of long ASCII digit runs is skipped (see skip_digit_runs_); tests turn it
+  // off to compare.
+  bool skips_digit_runs() const { return skip_digit_runs_; }
+  void skip_digit_runs(bool on) { skip_digit_runs_ = on && skip_digit_runs_; }
 
   static constexpr unsigned context_chars = 16;
 
@@ -89,6 +93,8 @@ class IdentifierScanner {
     std::uint32_t from;  // relative to the scanned window
     std::uint32_t to;
   };
+  void scan_range(std::span<const std::byte> buffer, std::size_t own_begin, std::size_t own_end, std::vector<Feature>& out,
+                  std::vector<Event>& events) const;
   void scan_window(std::span<const std::byte> buffer, std::size_t begin, std::size_t end, std::size_t own_begin,
                    std::size_t own_end, std::vector<Feature>& out, std::vector<Event>& events) const;
   void resolve(std::span<const std::byte> buffer, std::size_t window_begin, std::size_t own_begin, std::size_t own_end,
@@ -98,6 +104,10 @@ class IdentifierScanner {
   std::vector<std::unique_ptr<std::regex>> extract_;  // per rule, null when the rule has none
   std::vector<std::bitset<256>> extend_;              // per rule: its extend_left class (empty: none)
   std::vector<Variant> variants_;                     // expression id -> variant
+  // No rule can report a match that starts between two ASCII digits (each rule whose matches may
+  // begin with a digit has a boundary with the digits in it, and no extend_left): the inside
+  // of a long digit run is not searched (scan()).
+  bool skip_digit_runs_ = true;
   Validators validators_;
   bool keep_invalid_;
   std::size_t required_margin_ = 0;

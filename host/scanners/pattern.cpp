@@ -1,5 +1,7 @@
 #include "host/scanners/pattern.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 #include <cstdio>
 #include <stdexcept>
@@ -299,6 +301,40 @@ std::string emit_hyperscan(const PatternNode& n, const EmitOptions& o) {
     }
   }
   return {};
+}
+
+bool matches_empty(const PatternNode& n) {
+  switch (n.kind) {
+    case PatternNode::Kind::set:
+      return false;
+    case PatternNode::Kind::concat:
+      return std::all_of(n.children.begin(), n.children.end(), [](const auto& c) { return matches_empty(*c); });
+    case PatternNode::Kind::alternation:
+      return std::any_of(n.children.begin(), n.children.end(), [](const auto& c) { return matches_empty(*c); });
+    case PatternNode::Kind::repeat:
+      return n.min == 0 || matches_empty(*n.children.front());
+  }
+  return true;
+}
+
+std::bitset<256> first_characters(const PatternNode& n) {
+  std::bitset<256> first;
+  switch (n.kind) {
+    case PatternNode::Kind::set:
+      return n.negated ? ~n.set : n.set;
+    case PatternNode::Kind::concat:
+      for (const auto& c : n.children) {
+        first |= first_characters(*c);
+        if (!matches_empty(*c)) break;
+      }
+      return first;
+    case PatternNode::Kind::alternation:
+      for (const auto& c : n.children) first |= first_characters(*c);
+      return first;
+    case PatternNode::Kind::repeat:
+      return first_characters(*n.children.front());
+  }
+  return ~first;
 }
 
 unsigned max_characters(const PatternNode& n) {

@@ -45,6 +45,10 @@ std::string emit_hyperscan(const PatternNode& pattern, const EmitOptions& option
 // Longest match in characters, or PatternNode::unbounded.
 unsigned max_characters(const PatternNode& pattern);
 
+// The (ASCII) characters a match can begin with; whether the pattern can match nothing.
+std::bitset<256> first_characters(const PatternNode& pattern);
+bool matches_empty(const PatternNode& pattern);
+
 // Bytes one character takes at most in that encoding.
 inline unsigned max_char_bytes(const EmitOptions& o) {
   if (o.encoding == Encoding::utf16le) return 2;

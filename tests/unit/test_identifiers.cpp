@@ -175,6 +175,55 @@ TEST(Scanner, ReportsOnlyMatchesThatStartInTheOwnedRange) {
   }
 }
 
+// Long digit runs (bench/make_worst_case.py): their inside is not searched, and what is found is
+// what the full search finds: identifiers touching a run's ends, inside text between runs, in
+// UTF-16LE right after a run, and runs cut by the owned range at every kind of place.
+TEST(Scanner, SkippingTheInsideOfDigitRunsChangesNoFeature) {
+  std::string digits;
+  for (int i = 0; i < 3000; ++i) digits += static_cast<char>('0' + (i * 7 + i / 10) % 10);
+  const std::string text = digits + " +33 6 12 34 56 78, 0612345678 " + digits + "-+442079460123 mail a1@example.org " + digits +
+                           utf16le("+33 6 12 34 56 78") + digits + " 4111 1111 1111 1111\n" + digits.substr(0, 5000 % 3000) +
+                           " (202) 555-0143." + digits + "tel:0033612345678;" + digits;
+  const auto b = bytes_of(text);
+  IdentifierScanner full(builtin_rules(), default_regions(), false);
+  full.skip_digit_runs(false);
+  ASSERT_TRUE(builtin().skips_digit_runs());
+  ASSERT_FALSE(full.skips_digit_runs());
+  auto key = [](const std::vector<Feature>& fs) {
+    std::vector<std::tuple<std::size_t, std::uint32_t, std::uint32_t, std::string>> k;
+    for (const auto& f : fs) k.emplace_back(f.offset, f.length, f.rule, f.validation.normalised);
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  std::vector<Feature> expected;
+  full.scan(b, 0, b.size(), expected);
+  EXPECT_EQ(expected.size(), 8u);
+  for (std::size_t split : {std::size_t{0}, std::size_t{1500}, std::size_t{3001}, std::size_t{3010}, std::size_t{6040}, b.size() / 2}) {
+    std::vector<Feature> got, expected_parts;
+    builtin().scan(b, 0, split, got);
+    builtin().scan(b, split, b.size(), got);
+    full.scan(b, 0, split, expected_parts);
+    full.scan(b, split, b.size(), expected_parts);
+    EXPECT_EQ(key(got), key(expected_parts)) << split;
+    EXPECT_EQ(key(got), key(expected)) << split;
+  }
+}
+
+// A rule that may start with a digit and has no digit boundary turns the skipping off.
+TEST(Scanner, ARuleThatCanStartInsideADigitRunKeepsTheFullSearch) {
+  IdentifierScanner digits_anywhere(parse_rule_pack("[d]\ntype = d\npattern = 5\\d{3}x\n", "r"), {}, false);
+  EXPECT_FALSE(digits_anywhere.skips_digit_runs());
+  std::vector<Feature> found;
+  const auto b = bytes_of(std::string(10000, '1') + "5123x");
+  digits_anywhere.scan(b, 0, b.size(), found);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].offset, 10000u);
+  IdentifierScanner bounded(parse_rule_pack("[d]\ntype = d\npattern = 5\\d{3}x\nboundary = digit\n", "r"), {}, false);
+  EXPECT_TRUE(bounded.skips_digit_runs());
+  IdentifierScanner extended(parse_rule_pack("[d]\ntype = d\npattern = 5\\d{3}x\nboundary = digit\nextend_left = [0-9] 4\n", "r"), {}, false);
+  EXPECT_FALSE(extended.skips_digit_runs());
+}
+
 }  // namespace
 }  // namespace trawl::detail
 
