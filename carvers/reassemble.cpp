@@ -67,9 +67,27 @@ class Search {
     return v.with_runs({{v.start(), e}, {v.start() + s, second}}, e + second);
   }
 
+  // True when a file of this type may start at the first piece's start plus the gap d: piece 2
+  // is then that file's own continuation, and the reassembly would only swap its head for the
+  // first piece's (a truncated file followed, d bytes on, by another of its type from the same
+  // program: their first sectors alike, no walk tells them apart). No such reassembly is taken.
+  bool shifted_start(std::uint64_t d) const {
+    for (const auto& sig : spec_.signatures) {
+      const std::uint64_t at = d + sig.offset;
+      if (!v.has(at, sig.bytes.size())) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < sig.bytes.size() && same; ++i) {
+        const unsigned mask = sig.mask.empty() ? 0xFF : static_cast<unsigned char>(sig.mask[i]);
+        same = (v.u8(at + i) & mask) == (static_cast<unsigned char>(sig.bytes[i]) & mask);
+      }
+      if (same) return true;
+    }
+    return false;
+  }
+
   // Walks the reassembly in full; true (and the result set) when it is valid and uses piece 2.
   bool attempt(std::uint64_t e, std::uint64_t d) {
-    if (e + d >= v.size()) return false;
+    if (e + d >= v.size() || shifted_start(d)) return false;
     const ByteView f = pieces(e, d);
     Carve c = carve(spec_, f);
     ++result.candidates;
@@ -907,6 +925,7 @@ void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
         s.charge(jpeg_cost * std::max<std::uint64_t>(16, t.pos > e ? t.pos - e : 0));
         if (!ok) continue;
         // The whole file, walked over the two pieces.
+        if (s.shifted_start(d)) continue;
         const ByteView f = s.pieces(e, d);
         Carve c = carve(spec, f);
         ++s.result.candidates;

@@ -58,6 +58,10 @@
 //         Not searched: progressive and arithmetic-coded JPEGs, splits in the first MCU row.
 // Formats without a search here are left as the walk found them.
 //
+// Every format: no reassembly is taken whose gap d puts a signature of the format at the first
+// piece's start plus d (piece 2 would then be that file's own contiguous continuation: a
+// truncated file followed by another of its type from the same program, first sectors alike).
+//
 // Bounded work: every check charges the bytes it reads (a JPEG trial 4 times the bytes it decodes:
 // decoding bit by bit costs that much more than a CRC); a file stops at file_budget, and all the
 // files of one scan share one global budget. The search never examines more than

@@ -361,6 +361,34 @@ TEST(PdfReassembly, SplitDocumentsAreNotCarvedWithTheirGap) {
   for (const auto& f : off.carved) EXPECT_TRUE(img.originals.count(f.sha256)) << "carved at " << f.offset;
 }
 
+// Found by bench/compare_reassembly.sh: a truncated PDF followed, 12800 bytes on, by another PDF
+// from the same program: their first sector alike, the second's xref table, read 12800 bytes
+// late, validated "the first sector of one + the rest of the other". A continuation that is
+// another file of the type starting at the first piece's start plus the gap is not taken.
+TEST(PdfReassembly, ATruncatedFileFollowedByAnotherOfItsKindIsNotJoinedToIt) {
+  const fs::path dir_samples = "/usr/share/forensics-samples/original-files";
+  const fs::path first = dir_samples / "text1/a-text-pass-peanuts.pdf", second = dir_samples / "text2/d-text.pdf";
+  if (!fs::exists(first) || !fs::exists(second)) GTEST_SKIP() << "forensics-samples-files (scripts/setup.sh)";
+  const auto a = read_bytes(first), b = read_bytes(second);
+  std::vector<std::byte> bytes = random_bytes(4096, 1);
+  const std::uint64_t at = bytes.size();
+  bytes.insert(bytes.end(), a.begin(), a.begin() + 4638);  // cut short
+  auto filler = random_bytes(12800 - 4638, 2);
+  bytes.insert(bytes.end(), filler.begin(), filler.end());
+  bytes.insert(bytes.end(), b.begin(), b.end());
+  bytes.resize((bytes.size() + 511) / 512 * 512 + 1024);
+  TempDir dir;
+  MemorySource source(bytes);
+  auto o = options(dir / "o", true);
+  o.carve.types = {"pdf"};
+  const auto report = scan(source, o);
+  EXPECT_FALSE(std::any_of(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == at; }))
+      << "the truncated PDF was joined to the next one";
+  auto whole = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == at + 12800; });
+  ASSERT_NE(whole, report.carved.end());
+  EXPECT_EQ(whole->sha256, sha256_hex(b));
+}
+
 // Damaged databases and documents (bytes overwritten at random, headers and tables included, cut
 // short) make the walks and the searches fail cleanly: no crash, no hang, nothing valid that is
 // not an original's bytes.
