@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (one per carver, and rule_pack, inflate, block_file for the host's
-# parsers of untrusted bytes) (clang, AddressSanitizer + UBSan) in build-fuzz and runs
-# each for a bounded time from its seed corpus (tests/fuzz/corpus/<format>/). Exits non-zero on
-# the first finding, leaving the crashing input as build-fuzz/findings/<format>/crash-*.
-#   scripts/fuzz.sh                 every carver, 10 s each
-#   scripts/fuzz.sh 60 jpeg zip     those carvers, 60 s each
+# Builds the libFuzzer targets (clang, AddressSanitizer + UBSan) in build-fuzz: one per carver, and
+# rule_pack, inflate, block_file, hashset_import, hash_set, block_db, ewf, filesystem for the host's
+# parsers of untrusted bytes (tests/fuzz/CMakeLists.txt says what each reads). Runs each for a
+# bounded time from its seed corpus (tests/fuzz/corpus/<format>/). Exits non-zero on the first finding,
+# leaving the crashing input as build-fuzz/findings/<format>/crash-*.
+#   scripts/fuzz.sh                 every target, 10 s each
+#   scripts/fuzz.sh 60 jpeg ewf     those targets, 60 s each
 # TRAWL_JOBS sets the build's parallelism (default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ seconds=${1:-10}
 formats=("$@")
 if [[ ${#formats[@]} -eq 0 ]]; then
   formats=(jpeg png gif bmp tiff riff pdf zip gzip sqlite sqlite_wal sqlite_journal isobmff 7z rar pe elf
-           rule_pack inflate block_file)
+           rule_pack inflate block_file hashset_import hash_set block_db ewf filesystem)
 fi
 build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
