@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // What the import wrote must open (no Error is expected here) and hold what it reported.
   try {
     const trawl::detail::HashSet store(output);
-    if (store.set_count() != 1 || store.count(0) != report.md5 || store.count(1) != report.sha1 || store.count(2) != report.sha256)
+    if (store.set_count() != 1 || store.count(0) != report.md5 || store.count(1) != report.sha1 ||
+        store.count(2) != report.sha256)
       std::abort();
     trawl::fuzz::check_hash_set(output);
   } catch (const trawl::Error&) {
