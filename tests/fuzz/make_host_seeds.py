@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes the small seed corpus of the host parsers' fuzz targets (tests/fuzz/corpus/{rule_pack,
-inflate,block_file,hashset_import,hash_set,block_db,ewf,filesystem}/). Deterministic but for the E01
-seeds (ewfacquire records the acquisition date) and needs ewf-tools, dosfstools, mtools and
-e2fsprogs (scripts/setup.sh installs them); rerun after changing it and commit the files."""
+inflate,block_file,hashset_import,hash_set,block_db,ewf,filesystem}/). Deterministic but for the
+dates that ewfacquire, mtools and mke2fs record in the E01 and file-system seeds (a rerun changes
+only those bytes); needs ewf-tools, dosfstools, mtools and e2fsprogs (scripts/setup.sh installs
+them). Rerun after changing it and commit the files. Inputs the fuzzer found (ext2-inode-of-4GiB.bin,
+ext2-orphan-inode-of-16EiB.bin, libewf-leak-damaged-last-chunk.E01) are committed as found."""
 import gzip, hashlib, io, os, shutil, sqlite3, struct, subprocess, sys, tempfile, zipfile, zlib
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
@@ -206,10 +208,11 @@ if all(shutil.which(t) for t in ("mkfs.fat", "mcopy", "mke2fs")):
     with tempfile.TemporaryDirectory() as tmp:
         fat = os.path.join(tmp, "fat12")
         run("mkfs.fat", "-C", "-i", "12345678", "-n", "SEED", fat, "64")
-        env = dict(os.environ, MTOOLS_SKIP_CHECK="1", TZ="UTC")
+        env = dict(os.environ, MTOOLS_SKIP_CHECK="1", TZ="UTC", SOURCE_DATE_EPOCH="1700000000")
         for name, data in (("a.txt", b"alpha\n" * 20), ("gone.txt", b"deleted " * 200), ("b.bin", noise)):
             with open(os.path.join(tmp, name), "wb") as f:
                 f.write(data)
+            os.utime(os.path.join(tmp, name), (1700000000, 1700000000))
         run("mmd", "-i", fat, "::/dir", env=env)
         run("mcopy", "-i", fat, "-m", os.path.join(tmp, "a.txt"), "::/dir/a.txt", env=env)
         run("mcopy", "-i", fat, "-m", os.path.join(tmp, "gone.txt"), "::/gone.txt", env=env)
@@ -227,6 +230,9 @@ if all(shutil.which(t) for t in ("mkfs.fat", "mcopy", "mke2fs")):
         for name, data in (("a.txt", b"alpha\n" * 20), ("sub/b.bin", noise * 2), ("empty", b"")):
             with open(os.path.join(tree, name), "wb") as f:
                 f.write(data)
+        for folder, _, names in os.walk(tree):
+            for name in names + [""]:
+                os.utime(os.path.join(folder, name), (1700000000, 1700000000))
         ext2 = os.path.join(tmp, "ext2")
         with open(ext2, "wb") as f:
             f.truncate(64 * 1024)
