@@ -179,5 +179,36 @@ TEST_F(FileSystemMapTest, AnInodeLargerThanItsFileSystemIsNotLoaded) {
   }
 }
 
+// The same when the superblock claims far more blocks than the image holds (found by the fuzzer
+// too: 128 GiB claimed, 8 KiB of image, an inode of 4 GiB "inside" it). Here a real ext2 cut to
+// its first 128 KiB: the 300 KiB file cannot be in the image, and is not loaded.
+TEST_F(FileSystemMapTest, AnInodeLargerThanTheImageOfItsFileSystemIsNotLoaded) {
+  fs::create_directories(dir / "tree");
+  write_file(dir / "tree" / "long.bin", random_bytes(300 * 1024, 6));
+  write_file(dir / "tree" / "short.txt", random_bytes(500, 7));
+  const auto image = dir / "ext2.img";
+  auto r = run("truncate -s 1M " + shell_quote(image.string()) + " && mke2fs -q -t ext2 -b 1024 -N 16 -d " +
+               shell_quote((dir / "tree").string()) + " " + shell_quote(image.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto bytes = read_bytes(image);
+  bytes.resize(128 * 1024);
+  MemorySource source(std::move(bytes));
+  const auto map = FileSystemMap::build(source);
+  ASSERT_EQ(map->filesystems().size(), 1u);
+  int seen = 0;
+  for (const auto& f : map->files()) {
+    if (f.path == "/long.bin") {
+      ++seen;
+      EXPECT_TRUE(f.oversized);
+      EXPECT_TRUE(f.extents.empty());
+    }
+    if (f.path == "/short.txt") {
+      ++seen;
+      EXPECT_FALSE(f.oversized);
+    }
+  }
+  EXPECT_EQ(seen, 2);
+}
+
 }  // namespace
 }  // namespace trawl::test
