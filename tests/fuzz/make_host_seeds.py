@@ -4,7 +4,8 @@ inflate,block_file,hashset_import,hash_set,block_db,ewf,filesystem}/). Determini
 dates that ewfacquire, mtools and mke2fs record in the E01 and file-system seeds (a rerun changes
 only those bytes); needs ewf-tools, dosfstools, mtools and e2fsprogs (scripts/setup.sh installs
 them). Rerun after changing it and commit the files. Inputs the fuzzer found (ext2-inode-of-4GiB.bin,
-ext2-orphan-inode-of-16EiB.bin, libewf-leak-damaged-last-chunk.E01) are committed as found."""
+ext2-superblock-of-128GiB.bin, ext2-orphan-inode-of-16EiB.bin, libewf-leak-damaged-last-chunk.E01)
+are committed as found."""
 import gzip, hashlib, io, os, shutil, sqlite3, struct, subprocess, sys, tempfile, zipfile, zlib
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
