@@ -8,7 +8,7 @@
 namespace trawl::detail {
 namespace {
 
-bool hashed(const FsFile& f) { return f.regular; }
+bool hashed(const FsFile& f) { return f.regular && !f.oversized; }
 
 }  // namespace
 

@@ -48,6 +48,10 @@ struct FsFile {
   // image offsets grow with the file offsets: it can be hashed from the pass's chunks in order.
   // Otherwise (resident, compressed, out-of-order fragments) it is read through TSK.
   bool streamable = false;
+  // Its inode claims more bytes than its whole file system holds, or than the image holds of it,
+  // in block pointers (ext2/3, UFS): TSK would walk them block by block (seconds per GiB), so its
+  // content is neither mapped (no extents) nor hashed. A hostile or corrupt inode costs nothing.
+  bool oversized = false;
   std::vector<FileExtent> extents;  // file order, clipped to size; sparse holes left out
 };
 

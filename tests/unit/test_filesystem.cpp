@@ -3,10 +3,13 @@
 // sense of (random bytes, a file system cut in half, nothing at all).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
+#include "host/filesystem/file_hash_stage.hpp"
 #include "host/filesystem/file_system_map.hpp"
+#include "support/digest.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"
 
@@ -121,6 +124,90 @@ TEST_F(FileSystemMapTest, NoFileSystemTruncatedOrEmptyImagesGiveWhatTskCanSee) {
   const auto map = FileSystemMap::build(cut);
   for (const auto& f : map->files())
     for (const auto& e : f.extents) EXPECT_TRUE(map->lookup(e.image_offset)) << f.path;
+}
+
+// Found by tests/fuzz/fuzz_filesystem: an ext2 inode whose size says 4 GiB (its block pointers
+// all zero) made TSK build its run list block by block, 36 s for one 64 KiB image. A file that
+// claims more blocks than its file system has is listed, neither mapped nor hashed, and the
+// other files are as before.
+TEST_F(FileSystemMapTest, AnInodeLargerThanItsFileSystemIsNotLoaded) {
+  fs::create_directories(dir / "tree");
+  write_file(dir / "tree" / "big.txt", random_bytes(3000, 4));
+  write_file(dir / "tree" / "ok.txt", random_bytes(2000, 5));
+  const auto image = dir / "ext2.img";
+  auto r = run("truncate -s 256K " + shell_quote(image.string()) + " && mke2fs -q -t ext2 -b 1024 -N 16 -d " +
+               shell_quote((dir / "tree").string()) + " " + shell_quote(image.string()) +
+               " && debugfs -w -R 'sif /big.txt size 4294967295' " + shell_quote(image.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  MemorySource source(read_bytes(image));
+  const auto map = FileSystemMap::build(source);
+  ASSERT_EQ(map->filesystems().size(), 1u);
+  std::optional<std::uint32_t> big, ok;
+  for (std::uint32_t i = 0; i < map->files().size(); ++i) {
+    if (map->files()[i].path == "/big.txt") big = i;
+    if (map->files()[i].path == "/ok.txt") ok = i;
+  }
+  ASSERT_TRUE(big && ok);
+  const auto& b = map->files()[*big];
+  EXPECT_TRUE(b.oversized);
+  EXPECT_EQ(b.size, 4294967295u);
+  EXPECT_TRUE(b.extents.empty());
+  EXPECT_FALSE(b.streamable);
+  const auto& o = map->files()[*ok];
+  EXPECT_FALSE(o.oversized);
+  ASSERT_FALSE(o.extents.empty());
+  EXPECT_EQ(map->lookup(o.extents[0].image_offset)->path, "/ok.txt");
+
+  // The file hashes: ok.txt from the chunks, big.txt not at all (not read through TSK either).
+  detail::FileHashStage stage(*map, detail::HashAlgorithm::sha256);
+  const auto& bytes = source.bytes();
+  for (std::uint64_t offset = 0, index = 0; offset < bytes.size(); offset += 65536, ++index) {
+    detail::Chunk chunk;
+    chunk.index = index;
+    chunk.offset = offset;
+    chunk.page_len = chunk.data_len = std::min<std::size_t>(65536, bytes.size() - offset);
+    chunk.bytes = bytes.data() + offset;
+    stage.consume(chunk);
+  }
+  const auto hashed = stage.finish();
+  ASSERT_EQ(std::count_if(hashed.begin(), hashed.end(), [&](const auto& h) { return h.file == *ok; }), 1);
+  EXPECT_EQ(std::count_if(hashed.begin(), hashed.end(), [&](const auto& h) { return h.file == *big; }), 0);
+  for (const auto& h : hashed) {
+    if (h.file == *ok) {
+      EXPECT_EQ(h.sha256, sha256_hex(random_bytes(2000, 5)));
+    }
+  }
+}
+
+// The same when the superblock claims far more blocks than the image holds (found by the fuzzer
+// too: 128 GiB claimed, 8 KiB of image, an inode of 4 GiB "inside" it). Here a real ext2 cut to
+// its first 128 KiB: the 300 KiB file cannot be in the image, and is not loaded.
+TEST_F(FileSystemMapTest, AnInodeLargerThanTheImageOfItsFileSystemIsNotLoaded) {
+  fs::create_directories(dir / "tree");
+  write_file(dir / "tree" / "long.bin", random_bytes(300 * 1024, 6));
+  write_file(dir / "tree" / "short.txt", random_bytes(500, 7));
+  const auto image = dir / "ext2.img";
+  auto r = run("truncate -s 1M " + shell_quote(image.string()) + " && mke2fs -q -t ext2 -b 1024 -N 16 -d " +
+               shell_quote((dir / "tree").string()) + " " + shell_quote(image.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto bytes = read_bytes(image);
+  bytes.resize(128 * 1024);
+  MemorySource source(std::move(bytes));
+  const auto map = FileSystemMap::build(source);
+  ASSERT_EQ(map->filesystems().size(), 1u);
+  int seen = 0;
+  for (const auto& f : map->files()) {
+    if (f.path == "/long.bin") {
+      ++seen;
+      EXPECT_TRUE(f.oversized);
+      EXPECT_TRUE(f.extents.empty());
+    }
+    if (f.path == "/short.txt") {
+      ++seen;
+      EXPECT_FALSE(f.oversized);
+    }
+  }
+  EXPECT_EQ(seen, 2);
 }
 
 }  // namespace
