@@ -50,48 +50,59 @@ struct Image {
   std::set<std::string> originals;
 };
 
-// Every database twice: whole, then split (cut at a sector for odd ones, a 4 KiB cluster for
-// even ones, never in the first page), with gaps cycling from one sector to 1 MiB and the three
-// fillings cycling independently of them.
-const Image& image() {
-  static const Image img = [] {
-    Image out;
-    const auto dbs = databases();
-    std::mt19937_64 rng(11);
-    auto pad = [&](std::size_t sectors, std::uint64_t seed) {
-      auto filler = random_bytes(sectors * 512, seed);
-      out.bytes.insert(out.bytes.end(), filler.begin(), filler.end());
-    };
-    pad(3, 1);
-    const std::uint64_t gaps[] = {512, 4096, 1 << 20, 8192, 65536, 300 * 512, 1024, 2048, 4096 * 3, 512 * 7};
-    for (std::size_t n = 0; n < dbs.size(); ++n) {
-      const auto& bytes = dbs[n];
-      const std::string digest = sha256_hex(bytes);
-      out.originals.insert(digest);
-      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 100 + n);
-      out.whole.push_back({digest, out.bytes.size(), bytes.size(), 0, 0});
-      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
-      pad(1 + n % 3, 200 + n);
-      const std::uint64_t unit = n % 2 ? 512 : 4096;
-      const std::uint64_t cut = 4096 + (rng() % ((bytes.size() - 8192) / unit)) * unit;
-      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 300 + n);
-      const std::uint64_t gap = gaps[n % 10];
-      const int fill = static_cast<int>((n + n / 3) % 3);
-      out.split.push_back({digest, out.bytes.size(), cut, gap, fill});
-      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
-      if (fill == 0) {
-        pad(gap / 512, 400 + n);
-      } else if (fill == 1) {
-        out.bytes.resize(out.bytes.size() + gap);
-      } else {  // another database from a page boundary past its header, cycled to the gap's length
-        const auto& other = dbs[(n + 1) % dbs.size()];
-        for (std::uint64_t k = 0; k < gap; ++k) out.bytes.push_back(other[(8192 + k) % other.size()]);
-      }
-      out.bytes.insert(out.bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.end());
-      pad(2, 500 + n);
+// Every file twice: whole, then split (cut at a sector for odd ones, a 4 KiB cluster for even
+// ones, where `cut_at(rng, size, unit)` says), with gaps cycling from one sector to 1 MiB and the
+// three fillings (random, zeros, the next file from `other_from(next)`, cycled to the gap's
+// length) cycling independently of them. Files and pieces are padded to whole sectors.
+template <typename CutAt, typename OtherFrom>
+Image split_image(const std::vector<std::vector<std::byte>>& files, std::uint64_t seed, CutAt cut_at, OtherFrom other_from) {
+  Image out;
+  std::mt19937_64 rng(seed);
+  auto pad = [&](std::size_t sectors, std::uint64_t filler_seed) {
+    auto filler = random_bytes(sectors * 512, filler_seed);
+    out.bytes.insert(out.bytes.end(), filler.begin(), filler.end());
+  };
+  pad(3, 1);
+  const std::uint64_t gaps[] = {512, 4096, 1 << 20, 8192, 65536, 300 * 512, 1024, 2048, 4096 * 3, 512 * 7};
+  for (std::size_t n = 0; n < files.size(); ++n) {
+    const auto& bytes = files[n];
+    const std::string digest = sha256_hex(bytes);
+    out.originals.insert(digest);
+    if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 100 + n);
+    out.whole.push_back({digest, out.bytes.size(), bytes.size(), 0, 0});
+    out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
+    out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+    pad(1 + n % 3, 200 + n);
+    const std::uint64_t unit = n % 2 ? 512 : 4096;
+    const std::uint64_t cut = cut_at(rng, bytes.size(), unit);
+    if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 300 + n);
+    const std::uint64_t gap = gaps[n % 10];
+    const int fill = static_cast<int>((n + n / 3) % 3);
+    out.split.push_back({digest, out.bytes.size(), cut, gap, fill});
+    out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    if (fill == 0) {
+      pad(gap / 512, 400 + n);
+    } else if (fill == 1) {
+      out.bytes.resize(out.bytes.size() + gap);
+    } else {
+      const auto& other = files[(n + 1) % files.size()];
+      const std::uint64_t from = other_from(other);
+      for (std::uint64_t k = 0; k < gap; ++k) out.bytes.push_back(other[(from + k) % other.size()]);
     }
-    return out;
-  }();
+    out.bytes.insert(out.bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.end());
+    out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
+    pad(2, 500 + n);
+  }
+  return out;
+}
+
+// The databases, split never in their first page; another database from a page boundary past its
+// header fills a gap.
+const Image& image() {
+  static const Image img = split_image(
+      databases(), 11,
+      [](std::mt19937_64& rng, std::uint64_t size, std::uint64_t unit) { return 4096 + (rng() % ((size - 8192) / unit)) * unit; },
+      [](const std::vector<std::byte>&) { return std::uint64_t{8192}; });
   return img;
 }
 
@@ -270,47 +281,12 @@ std::vector<std::vector<std::byte>> documents() {
   return out;
 }
 
+// The documents; another document from a third of its length fills a gap.
 const Image& pdf_image() {
-  static const Image img = [] {
-    Image out;
-    const auto docs = documents();
-    std::mt19937_64 rng(13);
-    auto pad = [&](std::size_t sectors, std::uint64_t seed) {
-      auto filler = random_bytes(sectors * 512, seed);
-      out.bytes.insert(out.bytes.end(), filler.begin(), filler.end());
-    };
-    pad(3, 1);
-    const std::uint64_t gaps[] = {512, 4096, 1 << 20, 8192, 65536, 300 * 512, 1024, 2048, 4096 * 3, 512 * 7};
-    for (std::size_t n = 0; n < docs.size(); ++n) {
-      const auto& bytes = docs[n];
-      const std::string digest = sha256_hex(bytes);
-      out.originals.insert(digest);
-      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 100 + n);
-      out.whole.push_back({digest, out.bytes.size(), bytes.size(), 0, 0});
-      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.end());
-      out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
-      pad(1 + n % 3, 200 + n);
-      const std::uint64_t unit = n % 2 ? 512 : 4096;
-      const std::uint64_t cut = (1 + rng() % (bytes.size() / unit - 1)) * unit;
-      if (out.bytes.size() % 4096) pad((4096 - out.bytes.size() % 4096) / 512, 300 + n);
-      const std::uint64_t gap = gaps[n % 10];
-      const int fill = static_cast<int>((n + n / 3) % 3);
-      out.split.push_back({digest, out.bytes.size(), cut, gap, fill});
-      out.bytes.insert(out.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(cut));
-      if (fill == 0) {
-        pad(gap / 512, 400 + n);
-      } else if (fill == 1) {
-        out.bytes.resize(out.bytes.size() + gap);
-      } else {  // another document from a third of its length, cycled to the gap's length
-        const auto& other = docs[(n + 1) % docs.size()];
-        for (std::uint64_t k = 0; k < gap; ++k) out.bytes.push_back(other[(other.size() / 3 + k) % other.size()]);
-      }
-      out.bytes.insert(out.bytes.end(), bytes.begin() + static_cast<std::ptrdiff_t>(cut), bytes.end());
-      out.bytes.resize((out.bytes.size() + 511) / 512 * 512);
-      pad(2, 500 + n);
-    }
-    return out;
-  }();
+  static const Image img = split_image(
+      documents(), 13,
+      [](std::mt19937_64& rng, std::uint64_t size, std::uint64_t unit) { return (1 + rng() % (size / unit - 1)) * unit; },
+      [](const std::vector<std::byte>& other) { return std::uint64_t{other.size() / 3}; });
   return img;
 }
 
