@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <memory>
 #include <new>
-#include <vector>
 
 
 namespace trawl::carvers {
@@ -113,8 +112,18 @@ class ZlibRun {
       if (z.avail_in == 0) {
         if (fed_ >= max_in) return bad;
         if (fed_ >= budget) return running;
-        // Each window is used up before the next is asked for, so the span stays valid.
-        auto w = view.window(pos + fed_, std::min<std::uint64_t>(max_in - fed_, 1 << 20));
+        // Input in pieces of a fixed size from the stream's start, copied out of the view: zlib
+        // may stop a few bytes apart on the same data fed in other pieces, and the view's
+        // windows end where the chunk's bytes or a cache block end. Where a broken stream is
+        // said to stop (the start of a reassembly search) must depend on the image alone
+        // (issue 17; Reassembly.RecordsDoNotDependOnChunkGeometry).
+        // The pieces grow from 512 bytes to 64 KiB (a chance header fails within its first bytes).
+        if (pos + fed_ >= view.size()) throw EndOfView();
+        if (!in_) in_ = std::make_unique_for_overwrite<std::byte[]>(in_size);
+        piece_ = std::min(in_size, piece_ ? 2 * piece_ : std::size_t{512});
+        const auto w = std::span(in_.get(), static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                {max_in - fed_, piece_, view.size() - pos - fed_})));
+        view.read(pos + fed_, w);
         const std::size_t usable = before_zero_run(w, zeros_);
         if (usable < w.size()) zero_run_seen_ = true;
         if (usable == 0) return bad;  // a long run of zeros: the stream cannot go on
@@ -146,6 +155,9 @@ class ZlibRun {
  private:
   RawInflater inflater_;
   std::unique_ptr<unsigned char[]> out_;
+  static constexpr std::size_t in_size = 64 << 10;
+  std::unique_ptr<std::byte[]> in_;  // the piece zlib is reading
+  std::size_t piece_ = 0;            // its size: 512, doubling up to in_size
   std::uint64_t fed_ = 0;  // input bytes handed to zlib so far
   std::size_t zeros_ = 0;  // zero bytes at the end of the input fed so far
   bool zero_run_seen_ = false;
@@ -164,7 +176,17 @@ class ZlibRun {
 std::optional<Inflated> inflate_raw(const ByteView& view, std::uint64_t pos, std::uint64_t max_in, std::uint64_t max_out) {
   if (max_in == 0) return std::nullopt;
   Inflated result;
-  const auto run = view.window(pos, max_in);
+  // The zero-run rule holds here too: libdeflate on bytes that run on through 64 KiB of zeros
+  // decoded what lay after them, while zlib (when the chunk's bytes ended sooner) stopped there,
+  // so the verdict depended on the chunk geometry (issue 17; Deflate.AZeroRunEndsTheStreamHowever
+  // TheBytesAreHeld).
+  auto run = view.window(pos, max_in);
+  std::size_t run_zeros = 0;
+  const std::size_t run_usable = before_zero_run(run, run_zeros);
+  if (run_usable < run.size()) {
+    run = run.first(run_usable);
+    max_in = run_usable;
+  }
   const Fast first = inflate_contiguous(run, max_out, result);
   if (first == Fast::ok) return result;
   if (first == Fast::bad && run.size() == max_in) return std::nullopt;
