@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -85,6 +86,35 @@ class Search {
     return false;
   }
 
+  // True when a file of this type starts inside the gap and reaches past it: piece 2 is then
+  // (or may be) that file's continuation, and the reassembly would join the first piece's head to
+  // another file's tail. Found with near-duplicate documents from one program, both stored in two
+  // pieces: the first piece of one and the second of the other validated together (issue 17;
+  // PdfReassembly.AHeadIsNotJoinedToTheTailOfALookAlikeInTheGap). A file of the type that lies
+  // wholly in the gap (written between the pieces) and a header that breaks inside the gap
+  // (chance bytes) do not count. ZIP is left out: its members each start with a signature, and a
+  // piece of another archive in the gap holds several; its CRCs and central directory decide.
+  bool gap_holds_a_file_reaching_past_it(std::uint64_t e, std::uint64_t d) {
+    if (&spec_ == &zip_spec) return false;
+    for (const auto& sig : spec_.signatures) {
+      if (sig.bytes.empty()) continue;
+      const std::string_view lead(reinterpret_cast<const char*>(sig.bytes.data()), sig.mask.empty() ? sig.bytes.size() : 1);
+      for (std::uint64_t from = e + sig.offset; from < e + d;) {
+        charge(std::min<std::uint64_t>(e + d - from, 1 << 20));
+        const auto at = v.find(lead, from, e + d + sig.offset);
+        if (!at) break;
+        from = *at + 1;
+        const std::uint64_t h = *at - sig.offset;
+        if (h < e || h >= e + d || !v.has(h, 1)) continue;
+        const ByteView other = v.with_runs({{v.start() + h, v.size() - h}}, v.size() - h);
+        const Carve c = carve(spec_, other);
+        charge(std::max<std::uint64_t>(c.length, 512));
+        if (c.verdict != Verdict::not_this_format && h + c.length > e + d) return true;
+      }
+    }
+    return false;
+  }
+
   // Walks the reassembly in full; true (and the result set) when it is valid and uses piece 2.
   bool attempt(std::uint64_t e, std::uint64_t d) {
     if (e + d >= v.size() || shifted_start(d)) return false;
@@ -93,6 +123,7 @@ class Search {
     ++result.candidates;
     charge(std::max(c.length, e));
     if (c.verdict != Verdict::valid || c.length <= e) return false;
+    if (gap_holds_a_file_reaching_past_it(e, d)) return false;
     result.runs = {{v.start(), e}, {v.start() + e + d, c.length - e}};
     c.note = "reassembled from 2 fragments, gap " + std::to_string(d) + " bytes";
     result.carve = std::move(c);
@@ -248,49 +279,6 @@ bool zlib_stream_ends(Search& s, const ByteView& f, std::uint64_t pos, std::uint
   return r == Z_STREAM_END;
 }
 
-// The FlateDecode stream of the object at view position o of f (its dictionary within 4 KiB and
-// before `next`, its /Length a direct number): where its data lies; nullopt when there is none.
-std::optional<ByteRange> pdf_flate_stream(Search& s, const ByteView& f, std::uint64_t o, std::uint64_t next) {
-  const std::uint64_t reach = std::min({next, o + 4096, f.size()});
-  if (reach <= o) return std::nullopt;
-  s.charge(reach - o);
-  auto kw = f.find("stream", o, reach);
-  if (!kw || *kw == o || f.u8(*kw - 1) == 'd') return std::nullopt;
-  auto is_space = [](unsigned c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0; };
-  // "/Filter /FlateDecode" or "/Filter [/FlateDecode]" (only the zlib layer is checked: one filter).
-  auto filter = f.find("/Filter", o, *kw);
-  if (!filter) return std::nullopt;
-  std::uint64_t p = *filter + 7;
-  while (p < *kw && (is_space(f.u8(p)) || f.u8(p) == '[')) ++p;
-  if (p + 12 > *kw || !f.equals(p, "/FlateDecode")) return std::nullopt;
-  p += 12;
-  while (p < *kw && is_space(f.u8(p))) ++p;
-  if (p < *kw && f.u8(p) == '/') {
-    // another filter after it in an array: not a plain zlib stream
-    auto close = f.find("]", *filter, *kw);
-    if (close && *close > p) return std::nullopt;
-  }
-  std::optional<std::uint64_t> length;
-  for (auto at = f.find("/Length", o, *kw); at; at = f.find("/Length", *at + 1, *kw)) {
-    std::uint64_t q = *at + 7;
-    if (q >= *kw || !is_space(f.u8(q))) continue;  // /Length1 of a font
-    while (q < *kw && is_space(f.u8(q))) ++q;
-    std::uint64_t n = 0;
-    int digits = 0;
-    while (q < *kw && std::isdigit(f.u8(q)) && digits < 12) n = n * 10 + (f.u8(q++) - '0'), ++digits;
-    if (!digits) return std::nullopt;
-    while (q < *kw && is_space(f.u8(q))) ++q;
-    if (q < *kw && std::isdigit(f.u8(q))) return std::nullopt;  // "N G R": an indirect length
-    length = n;
-    break;
-  }
-  if (!length) return std::nullopt;
-  std::uint64_t data = *kw + 6;
-  if (f.has(data, 1) && f.u8(data) == '\r') ++data;
-  if (f.has(data, 1) && f.u8(data) == '\n') ++data;
-  return ByteRange{data, *length};
-}
-
 // PDF with a classic xref table: the startxref before the %%EOF the walk ended at names where
 // the table lies in the file; the table is found at that place plus the gap (one 4-byte check per
 // gap). Its entries then tell which objects lie unmoved (in the first piece) and which moved by
@@ -298,12 +286,17 @@ std::optional<ByteRange> pdf_flate_stream(Search& s, const ByteView& f, std::uin
 // first moved one's. Each sector boundary there is tried: where that object has a FlateDecode
 // stream, it must inflate to its end (zlib's Adler-32) over the two pieces; then the walk (which checks every entry of
 // the table) must pass. Bytes nothing checks (a dictionary, an uncompressed stream) let several
-// split points pass: the reassembly is taken only when exactly one does. A %%EOF inside the gap
-// (a piece of another PDF) ends the walk early: the next %%EOFs after it (up to 64, within the
-// largest gap and 16 MiB) are tried too.
+// split points pass: the reassembly is taken only when exactly one (split point, gap) does, over
+// every gap and %%EOF tried. A %%EOF inside the gap (a piece of another PDF) ends the walk early:
+// the next %%EOFs after it (up to 64, within the largest gap and 16 MiB) are tried too.
 // Documents with cross-reference streams (PDF 1.5 object streams) are not searched.
 void pdf(Search& s, std::uint64_t broken_end) {
   const ByteView& v = s.v;
+  // Every (split point, gap) that validates, over every %%EOF and gap; a reassembly is taken only
+  // when there is exactly one. Taking the first gap with a single split point let a look-alike
+  // document's xref table, found at a later %%EOF, validate a wrong pair once the true gap had
+  // given several split points (issue 17).
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> chosen;
   std::uint64_t end = broken_end;
   const std::uint64_t reach = std::min<std::uint64_t>(v.size(), broken_end + s.gap(s.gaps() - 1) + (16 << 20));
   for (int eofs = 0; eofs < 64 && end > 0; ++eofs) {
@@ -333,24 +326,16 @@ void pdf(Search& s, std::uint64_t broken_end) {
         }
         if (!moved) continue;
         const std::uint64_t lo = k ? entries[k - 1].offset + 1 : 1, hi = k < entries.size() ? entries[k].offset : *x;
-        std::optional<std::uint64_t> chosen;
-        bool several = false;
         for (auto e : s.boundaries(lo, hi)) {
           const ByteView f = s.pieces(e, d);
           if (k > 0) {
-            const auto stream = pdf_flate_stream(s, f, entries[k - 1].offset, hi);
-            if (stream && !zlib_stream_ends(s, f, stream->offset, stream->length)) continue;
+            s.charge(std::min(hi, entries[k - 1].offset + 4096) - entries[k - 1].offset);
+            const auto stream = pdf_stream_at(f, entries[k - 1].offset, hi);
+            if (stream && stream->flate && !zlib_stream_ends(s, f, stream->data, stream->length)) continue;
           }
           if (!walks_valid(s, e, d)) continue;
-          if (chosen) {
-            several = true;
-            break;
-          }
-          chosen = e;
-        }
-        if (chosen && !several) {
-          s.attempt(*chosen, d);
-          return;
+          if (chosen && *chosen != std::pair(e, d)) return;  // two reassemblies validate: neither is taken
+          chosen = std::pair(e, d);
         }
       }
     auto next = v.find("%%EOF", end, reach);
@@ -360,6 +345,7 @@ void pdf(Search& s, std::uint64_t broken_end) {
     if (v.has(end, 1) && v.u8(end) == '\r') ++end;
     if (v.has(end, 1) && v.u8(end) == '\n') ++end;
   }
+  if (chosen) s.attempt(chosen->first, chosen->second);
 }
 
 bool is_chunk_type(const ByteView& v, std::uint64_t pos) {
@@ -591,8 +577,13 @@ class Density {
     auto [it, fresh] = constant_.try_emplace(pos, false);
     if (!fresh) return it->second;
     s_.charge(64);
-    auto w = s_.v.window(pos, 512);
-    return it->second = w.size() == 512 && std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; });
+    // Read whole: a window may end early where the chunk's bytes or a cache block end, and what a
+    // sector is must not depend on that (issue 17: split points, so records, changed with the
+    // chunk geometry; Reassembly.RecordsDoNotDependOnChunkGeometry).
+    if (!s_.v.has(pos, 512)) return it->second = false;
+    std::array<std::byte, 512> w;
+    s_.v.read(pos, w);
+    return it->second = std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; });
   }
 
  private:
@@ -665,8 +656,11 @@ void gzip(Search& s, std::uint64_t broken_at) {
       trial.drop_crc();  // the walk checks the CRC of a trial that gets through
       s.charge(4096);  // the copy of zlib's state and window
       InflateState::Result r = InflateState::more;
+      std::array<std::byte, 512> sector;
       for (std::uint64_t at = e + d; r == InflateState::more && at < v.size();) {
-        auto w = v.window(at, 512);
+        // Whole sectors, read as such wherever the view's windows end (see Density::constant).
+        const auto w = std::span(sector.data(), static_cast<std::size_t>(std::min<std::uint64_t>(512, v.size() - at)));
+        v.read(at, w);
         const std::uint64_t made = trial.produced();
         r = trial.feed(w);
         // Garbage decoded with the stream's own Huffman tables goes on until its block ends,

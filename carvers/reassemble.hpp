@@ -27,7 +27,8 @@
 //   pdf   classic xref table only: "xref" at the startxref value + the gap gives the gap; the
 //         entries give the split range (last object unmoved .. first moved, all moved ones found);
 //         each sector boundary there: the object's FlateDecode stream inflated over both pieces
-//         (Adler-32), then the walk (every xref entry checked); taken only when exactly one passes.
+//         (Adler-32), then the walk (every xref entry checked, every stream's /Length); taken only
+//         when exactly one (split point, gap) passes over every %%EOF and gap tried.
 //   gzip  the deflate stream: zlib's state is kept at the candidate split points (inflateCopy),
 //         and each gap is tried by inflating the second piece from there to the stream's end,
 //         where the trailer's length must match (the walk then checks its CRC-32); sectors that
@@ -60,7 +61,9 @@
 //
 // Every format: no reassembly is taken whose gap d puts a signature of the format at the first
 // piece's start plus d (piece 2 would then be that file's own contiguous continuation: a
-// truncated file followed by another of its type from the same program, first sectors alike).
+// truncated file followed by another of its type from the same program, first sectors alike),
+// nor one whose gap holds the start of a file of the format that reaches past the gap (piece 2
+// may be that file's, itself in two pieces; ZIP aside, whose every member starts with a signature).
 //
 // Bounded work: every check charges the bytes it reads (a JPEG trial 4 times the bytes it decodes:
 // decoding bit by bit costs that much more than a CRC); a file stops at file_budget, and all the
