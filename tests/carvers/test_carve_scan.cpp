@@ -152,7 +152,7 @@ TEST(CarveScan, DfxmlHasAFileObjectPerCarvedFileWithRunsAndDigests) {
 }
 
 TEST(CarveScan, AlignmentSkipsFilesThatDoNotStartOnASector) {
-  auto png = read_bytes(forensics_samples / "pic1/debian_logo.png");
+  auto png = pinned_bytes(forensics_samples / "pic1/debian_logo.png");
   if (png.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   auto bytes = random_bytes(1000, 3);  // the PNG starts at 1000: not a multiple of 512
   bytes.insert(bytes.end(), png.begin(), png.end());
@@ -167,7 +167,7 @@ TEST(CarveScan, AlignmentSkipsFilesThatDoNotStartOnASector) {
 }
 
 TEST(CarveScan, HeadersModeCarvesWhatValidatedModeRejects) {
-  auto jpeg = read_bytes(forensics_samples / "pic2/d-debian.jpg");
+  auto jpeg = pinned_bytes(forensics_samples / "pic2/d-debian.jpg");
   if (jpeg.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   jpeg.resize(jpeg.size() / 2);  // truncated: the image ends in the middle of the scan
   MemorySource source(jpeg);
@@ -183,7 +183,7 @@ TEST(CarveScan, HeadersModeCarvesWhatValidatedModeRejects) {
 }
 
 TEST(CarveScan, MaxCarveSizeLeavesLargerFilesOut) {
-  auto jpeg = read_bytes(forensics_samples / "pic2/d-debian.jpg");
+  auto jpeg = pinned_bytes(forensics_samples / "pic2/d-debian.jpg");
   if (jpeg.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   MemorySource source(jpeg);
   ScanOptions o = carve_options({});

@@ -147,7 +147,7 @@ TEST(Carvers, FuzzSeedsAreValidFiles) {
 // Regression: an EXIF thumbnail is a whole JPEG (with its own EOI) inside APP1; a walk that
 // looked for the first EOI would end the photo there.
 TEST(Jpeg, ExifThumbnailDoesNotEndThePhotoEarly) {
-  auto photo = read_bytes(forensics_samples / "pic1/IMG_1054.JPG");
+  auto photo = pinned_bytes(forensics_samples / "pic1/IMG_1054.JPG");
   if (photo.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   const std::string_view text(reinterpret_cast<const char*>(photo.data()), photo.size());
   const auto thumbnail = text.find("\xFF\xD8\xFF", 2);
@@ -162,7 +162,7 @@ TEST(Jpeg, ExifThumbnailDoesNotEndThePhotoEarly) {
 
 // Regression: every member of an archive starts with "PK\3\4"; only the first is a file.
 TEST(Zip, AMemberOfALargerArchiveIsNotAFile) {
-  auto docx = read_bytes(forensics_samples / "text1/a-text.docx");
+  auto docx = pinned_bytes(forensics_samples / "text1/a-text.docx");
   if (docx.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   const std::string_view text(reinterpret_cast<const char*>(docx.data()), docx.size());
   const auto second = text.find("PK\x03\x04", 4);
@@ -173,7 +173,7 @@ TEST(Zip, AMemberOfALargerArchiveIsNotAFile) {
 // An incremental update appends objects, an xref section and a trailer with its own %%EOF: the
 // file ends at the last one.
 TEST(Pdf, IncrementalUpdatesAreKept) {
-  auto pdf = read_bytes(forensics_samples / "text1/a-text.pdf");
+  auto pdf = pinned_bytes(forensics_samples / "text1/a-text.pdf");
   if (pdf.empty()) GTEST_SKIP() << "forensics-samples-files not installed";
   const std::size_t original = pdf.size();
   std::string update = "99 0 obj\n<< /Producer (update) >>\nendobj\n";

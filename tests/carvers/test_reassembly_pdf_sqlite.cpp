@@ -14,6 +14,7 @@
 
 #include "carvers/carver.hpp"
 #include "carvers/reassemble.hpp"
+#include "carvers/pdf_xref.hpp"
 #include "carvers/sqlite_layout.hpp"
 #include "host/util/text.hpp"
 #include "samples.hpp"
@@ -245,35 +246,47 @@ TEST(SqliteReassembly, ABudgetStopsTheSearch) {
   EXPECT_FALSE(r.carve.has_value());
 }
 
-// PDF: the system's PDFs (and page ranges of them) rewritten by qpdf with classic xref tables.
-std::vector<std::vector<std::byte>> documents() {
+// PDF: documents the test makes (make_files.py: pages of text and drawings, fonts, JPEG and
+// FlateDecode pictures, rewritten by qpdf with classic xref tables), and page ranges of the larger
+// ones extracted by qpdf (documents that share most of their objects: look-alikes, as a program's
+// outputs are).
+const fs::path& document_dir() {
   static TempDir dir;
+  return dir.path();
+}
+
+std::vector<std::vector<std::byte>> documents() {
+  constexpr int made = 24;
+  static const bool ok = [] {
+    const auto r = run("python3 " + shell_quote(TRAWL_CARVER_TEST_DIR "/make_files.py") + " " + shell_quote(document_dir().string()) +
+                       " pdf " + std::to_string(made) + " 13");
+    EXPECT_EQ(r.exit_code, 0) << "make_files.py pdf (python3, qpdf, netpbm: scripts/setup.sh): " << r.err;
+    return r.exit_code == 0;
+  }();
   std::vector<std::vector<std::byte>> out;
-  if (run("qpdf --version").exit_code != 0) return out;
-  std::vector<fs::path> sources;
-  for (const fs::path root : {fs::path("/usr/share/doc"), fs::path("/usr/share/forensics-samples")}) {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_regular_file(ec) && !it->is_symlink(ec) && it->path().extension() == ".pdf") sources.push_back(it->path());
-  }
-  std::sort(sources.begin(), sources.end());
+  if (!ok) return out;
   std::set<std::string> seen;
   int n = 0;
-  for (const auto& src : sources) {
+  for (int i = 0; i < made; ++i) {
+    const auto src = document_dir() / ("pdf-" + std::to_string(i) + ".pdf");
     std::vector<std::string> ranges{""};
     if (fs::file_size(src) > 100000)
       for (const char* r : {"1-4", "5-8", "9-12", "13-16"}) ranges.push_back(r);
     for (const auto& r : ranges) {
-      const auto out_path = dir.path() / ("doc" + std::to_string(n++) + ".pdf");
-      const std::string pages = r.empty() ? "" : " --pages " + shell_quote(src.string()) + " " + r + " --";
-      const std::string input = r.empty() ? shell_quote(src.string()) : "--empty";
-      if (run("qpdf --object-streams=disable " + input + pages + " " + shell_quote(out_path.string()) + " 2>/dev/null").exit_code != 0 ||
-          !fs::exists(out_path) || fs::file_size(out_path) < 8192)
-        continue;
-      auto bytes = read_bytes(out_path);
+      fs::path path = src;
+      if (!r.empty()) {
+        path = document_dir() / ("range" + std::to_string(n++) + ".pdf");
+        if (run("qpdf --object-streams=disable --deterministic-id --empty --pages " + shell_quote(src.string()) + " " + r + " -- " +
+                shell_quote(path.string()) + " 2>/dev/null")
+                    .exit_code != 0 ||
+            !fs::exists(path))
+          continue;  // fewer pages than the range
+      }
+      auto bytes = read_bytes(path);
+      if (bytes.size() < 8192) continue;
       carvers::ByteView view(bytes);
       const auto c = carvers::carve(*carvers::find_carver("pdf"), view);
+      EXPECT_EQ(c.verdict, carvers::Verdict::valid) << path << ": " << c.note;
       if (c.verdict == carvers::Verdict::valid && c.length == bytes.size() && seen.insert(sha256_hex(bytes)).second)
         out.push_back(std::move(bytes));
     }
@@ -292,7 +305,7 @@ const Image& pdf_image() {
 
 TEST(PdfReassembly, SplitDocumentsComeBackByteExactAndNothingWrongIsValid) {
   const auto& img = pdf_image();
-  if (img.split.size() < 4) GTEST_SKIP() << "fewer than 4 PDFs (qpdf and the system's PDFs, scripts/setup.sh)";
+  ASSERT_GE(img.split.size(), 16u) << "documents made (make_files.py)";
   TempDir dir;
   MemorySource source(img.bytes);
   auto o = options(dir / "o", true);
@@ -305,7 +318,7 @@ TEST(PdfReassembly, SplitDocumentsComeBackByteExactAndNothingWrongIsValid) {
 // with its gap inside.
 TEST(PdfReassembly, SplitDocumentsAreNotCarvedWithTheirGap) {
   const auto& img = pdf_image();
-  if (img.split.size() < 4) GTEST_SKIP() << "fewer than 4 PDFs (qpdf and the system's PDFs, scripts/setup.sh)";
+  ASSERT_GE(img.split.size(), 16u) << "documents made (make_files.py)";
   TempDir dir;
   MemorySource source(img.bytes);
   auto o = options(dir / "o", false);
@@ -323,9 +336,8 @@ TEST(PdfReassembly, SplitDocumentsAreNotCarvedWithTheirGap) {
 // another file of the type starting at the first piece's start plus the gap is not taken.
 TEST(PdfReassembly, ATruncatedFileFollowedByAnotherOfItsKindIsNotJoinedToIt) {
   const fs::path dir_samples = "/usr/share/forensics-samples/original-files";
-  const fs::path first = dir_samples / "text1/a-text-pass-peanuts.pdf", second = dir_samples / "text2/d-text.pdf";
-  if (!fs::exists(first) || !fs::exists(second)) GTEST_SKIP() << "forensics-samples-files (scripts/setup.sh)";
-  const auto a = read_bytes(first), b = read_bytes(second);
+  const auto a = pinned_bytes(dir_samples / "text1/a-text-pass-peanuts.pdf"), b = pinned_bytes(dir_samples / "text2/d-text.pdf");
+  ASSERT_FALSE(a.empty() || b.empty());
   std::vector<std::byte> bytes = random_bytes(4096, 1);
   const std::uint64_t at = bytes.size();
   bytes.insert(bytes.end(), a.begin(), a.begin() + 4638);  // cut short
@@ -343,6 +355,102 @@ TEST(PdfReassembly, ATruncatedFileFollowedByAnotherOfItsKindIsNotJoinedToIt) {
   auto whole = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == at + 12800; });
   ASSERT_NE(whole, report.carved.end());
   EXPECT_EQ(whole->sha256, sha256_hex(b));
+}
+
+// A document made by make_files.py of at least `min_size` bytes (the first such one).
+std::vector<std::byte> a_document(std::size_t min_size) {
+  for (const auto& d : documents())
+    if (d.size() >= min_size) return d;
+  ADD_FAILURE() << "no document of " << min_size << " bytes made";
+  return {};
+}
+
+std::string text_of(const std::vector<std::byte>& b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+// Issue 17: a document with a gap inside it was carved as valid when the gap moved the startxref
+// value onto another object's header ("N G obj" was taken for a cross-reference stream). Here the
+// gap is made exactly that long; a cross-reference stream must say /Type /XRef.
+TEST(PdfWalk, AGapThatMovesStartxrefOntoAnObjectIsCorrupt) {
+  const auto doc = a_document(40000);
+  ASSERT_FALSE(doc.empty());
+  carvers::ByteView view(doc);
+  const auto x = carvers::pdf_startxref_before_eof(view, doc.size());
+  ASSERT_TRUE(x);
+  const auto table = carvers::pdf_xref_table(view, *x);
+  ASSERT_TRUE(table && table->size() > 4);
+  // The object nearest before the middle of the document: the gap makes startxref land on it.
+  std::uint64_t target = 0;
+  for (const auto& e : *table)
+    if (e.offset < doc.size() / 2 && e.offset > target) target = e.offset;
+  ASSERT_GT(target, 1024u);
+  const std::uint64_t gap = *x - target, cut = 512;
+  auto gapped = doc;
+  const auto filler = random_bytes(gap, 3);
+  gapped.insert(gapped.begin() + cut, filler.begin(), filler.end());
+  carvers::ByteView broken(gapped);
+  const auto c = carvers::carve(*carvers::find_carver("pdf"), broken);
+  EXPECT_NE(c.verdict, carvers::Verdict::valid) << "carved " << c.length << " bytes with a " << gap << "-byte gap inside";
+}
+
+// A stream whose /Length does not reach its "endstream" (a gap inside its data, with the table
+// still right) is not a valid document.
+TEST(PdfWalk, AStreamWhoseLengthIsWrongIsCorrupt) {
+  const auto doc = a_document(40000);
+  ASSERT_FALSE(doc.empty());
+  const std::string text = text_of(doc);
+  int changed = 0;
+  for (std::size_t at = text.find("/Length "); at != std::string::npos; at = text.find("/Length ", at + 1)) {
+    std::size_t p = at + 8, digits = 0;
+    while (std::isdigit(static_cast<unsigned char>(text[p + digits]))) ++digits;
+    if (digits < 2 || text.compare(p + digits, 2, " 0") == 0) continue;  // short, or "N 0 R"
+    auto copy = doc;
+    char& last = reinterpret_cast<char&>(copy[p + digits - 1]);
+    last = last == '9' ? '8' : static_cast<char>(last + 1);
+    carvers::ByteView view(copy);
+    const auto c = carvers::carve(*carvers::find_carver("pdf"), view);
+    EXPECT_EQ(c.verdict, carvers::Verdict::corrupt) << "/Length at " << at << " changed: " << c.note;
+    if (++changed == 5) break;
+  }
+  EXPECT_EQ(changed, 5);
+}
+
+// Issue 17: two look-alike documents (one program's outputs: the same objects at the same places,
+// a few bytes apart), the first cut short, the second stored in two pieces after it. The first's
+// head validated with the second's tail (its xref table found at a later %%EOF, one split point
+// passing): a file that was never on the disk, carved as valid. Nothing is carved at the first
+// document's offset; the second comes back byte-exact or not at all.
+TEST(PdfReassembly, AHeadIsNotJoinedToTheTailOfALookAlikeInTheGap) {
+  const auto a = a_document(60000);
+  ASSERT_FALSE(a.empty());
+  auto b = a;
+  const auto producer = text_of(b).find("(trawl make_files.py)");
+  ASSERT_NE(producer, std::string::npos);
+  b[producer + 1] = std::byte{'T'};  // same length, same layout: a look-alike
+  ASSERT_LT(producer, a.size() / 2);
+  const std::uint64_t cut = (a.size() / 2) / 512 * 512;
+  std::vector<std::byte> image = random_bytes(4096, 1);
+  const std::uint64_t at_a = image.size();
+  image.insert(image.end(), a.begin(), a.begin() + static_cast<std::ptrdiff_t>(cut));
+  auto filler = random_bytes(8192, 2);
+  image.insert(image.end(), filler.begin(), filler.end());
+  const std::uint64_t at_b = image.size();
+  image.insert(image.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(cut));
+  filler = random_bytes(512, 3);
+  image.insert(image.end(), filler.begin(), filler.end());
+  image.insert(image.end(), b.begin() + static_cast<std::ptrdiff_t>(cut), b.end());
+  image.resize((image.size() + 511) / 512 * 512);
+  filler = random_bytes(4096, 4);
+  image.insert(image.end(), filler.begin(), filler.end());
+  TempDir dir;
+  MemorySource source(image);
+  auto o = options(dir / "o", true);
+  o.carve.types = {"pdf"};
+  const auto report = scan(source, o);
+  for (const auto& f : report.carved) {
+    EXPECT_NE(f.offset, at_a) << "the cut-short document was joined to its look-alike's tail: " << f.note;
+    if (f.offset == at_b) EXPECT_EQ(f.sha256, sha256_hex(b));
+    EXPECT_TRUE(f.sha256 == sha256_hex(b) || f.sha256 == sha256_hex(a)) << "carved at " << f.offset << " " << f.note;
+  }
 }
 
 // Damaged databases and documents (bytes overwritten at random, headers and tables included, cut

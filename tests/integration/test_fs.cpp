@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "support/pinned_inputs.hpp"
 #include "support/test_support.hpp"
 
 namespace trawl::test {
@@ -359,8 +360,8 @@ TEST_F(FileSystemContext, CarvedFilesCarryTheirFileAndUnallocatedOnlySkipsAlloca
 // Debian's forensics-samples-ntfs: an MBR disk with one NTFS partition, files copied in and the
 // folders ending in "2" deleted (scripts/setup.sh installs it).
 TEST_F(FileSystemContext, ForensicsSamplesNtfsFilesHashLikeIcatAndCarvedPicturesNameTheirFiles) {
-  const fs::path packed = "/usr/share/forensics-samples/fs.ntfs.xz";
-  if (!fs::exists(packed)) GTEST_SKIP() << "forensics-samples-ntfs is not installed (scripts/setup.sh installs it)";
+  const fs::path packed = pinned("/usr/share/forensics-samples/fs.ntfs.xz");
+  ASSERT_FALSE(packed.empty());
   const auto image = dir / "ntfs.img";
   sh("xz -dc " + q(packed) + " > " + q(image));
   const auto files = fls(image, 2048);
