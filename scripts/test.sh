@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command (b): sets up, builds and runs the whole test suite. `.ci/run` calls this.
-# Where nvcc exists the CUDA backend is built too (sm_90), and ptxas must report no register
+# The suite runs with an open-files check (tests/hermetic): no test may read a system file that
+# tests/inputs.list does not pin. Where nvcc exists the CUDA backend is built too (sm_90), and ptxas must report no register
 # spills for the kernels. The fuzz targets run TRAWL_FUZZ_SECONDS each (default 5; 0 skips them).
 # Then the suite runs again under AddressSanitizer + UBSan + LeakSanitizer (scripts/sanitize.sh;
 # TRAWL_SANITIZE_TESTS=0 skips it).
@@ -21,5 +22,14 @@ fi
 # Every carver's libFuzzer target, bounded in time (clang, ASan + UBSan); a finding fails the run.
 TRAWL_FUZZ_SECONDS=${TRAWL_FUZZ_SECONDS:-5}
 if [[ "$TRAWL_FUZZ_SECONDS" != 0 ]]; then scripts/fuzz.sh "$TRAWL_FUZZ_SECONDS"; fi
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 900
+# The suite runs with tests/hermetic's shim preloaded: every file it opens under /usr/share or
+# /usr/lib is logged, and check_open_files.py fails the run on any system file that
+# tests/inputs.list does not pin (the suite must test the same thing on every Debian machine).
+open_log="$PWD/$build/open-files.log"
+rm -f "$open_log"
+status=0
+LD_PRELOAD="$PWD/$build/tests/libtrawl_open_log.so" TRAWL_OPEN_LOG="$open_log" \
+  ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 900 || status=$?
+python3 tests/hermetic/check_open_files.py "$open_log" || status=1
+[[ $status == 0 ]] || exit "$status"
 if [[ "${TRAWL_SANITIZE_TESTS:-1}" != 0 ]]; then scripts/sanitize.sh; fi
