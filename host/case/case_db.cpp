@@ -1,12 +1,14 @@
 #include "host/case/case_db.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
@@ -18,7 +20,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::string_view schema_sql = R"sql(
--- trawl case database, schema version 1 (docs/case-database.md).
+-- trawl case database, schema version 2 (docs/case-database.md).
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -48,7 +50,7 @@ CREATE TABLE occurrences (
   id            INTEGER PRIMARY KEY,
   device_id     INTEGER NOT NULL REFERENCES devices (id),
   identifier_id INTEGER NOT NULL REFERENCES identifiers (id),
-  offset        INTEGER NOT NULL,
+  "offset"      INTEGER NOT NULL,
   path          TEXT NOT NULL,
   length        INTEGER NOT NULL,
   rule          TEXT NOT NULL,
@@ -61,14 +63,25 @@ CREATE TABLE occurrences (
   fs_path       TEXT,
   fs_inode      INTEGER,
   fs_state      TEXT,
-  fs_offset     INTEGER
+  fs_offset     INTEGER,
+  container     TEXT,
+  stream_offset INTEGER NOT NULL
 );
-CREATE INDEX occurrences_by_identifier ON occurrences (identifier_id, device_id, offset);
-CREATE INDEX occurrences_by_device ON occurrences (device_id, offset);
+CREATE INDEX occurrences_by_identifier ON occurrences (identifier_id, device_id, "offset");
+CREATE INDEX occurrences_by_position ON occurrences (device_id, container, stream_offset);
+CREATE TABLE device_identifiers (
+  identifier_id INTEGER NOT NULL REFERENCES identifiers (id),
+  device_id     INTEGER NOT NULL REFERENCES devices (id),
+  occurrences   INTEGER NOT NULL,
+  first_offset  INTEGER NOT NULL,
+  first_path    TEXT NOT NULL,
+  PRIMARY KEY (identifier_id, device_id)
+);
+CREATE INDEX device_identifiers_by_device ON device_identifiers (device_id, identifier_id);
 CREATE TABLE carved_files (
   id        INTEGER PRIMARY KEY,
   device_id INTEGER NOT NULL REFERENCES devices (id),
-  offset    INTEGER NOT NULL,
+  "offset"  INTEGER NOT NULL,
   length    INTEGER NOT NULL,
   type      TEXT NOT NULL,
   subtype   TEXT,
@@ -84,7 +97,7 @@ CREATE TABLE carved_files (
   fs_offset INTEGER
 );
 CREATE INDEX carved_files_by_sha256 ON carved_files (sha256, device_id);
-CREATE INDEX carved_files_by_device ON carved_files (device_id, offset);
+CREATE INDEX carved_files_by_device ON carved_files (device_id, "offset");
 )sql";
 
 [[noreturn]] void bad_input(const std::string& message) { throw Error(ExitCode::input, message); }
@@ -194,19 +207,27 @@ class Loader {
       : db_(db),
         device_(db.prepare("INSERT INTO devices (label, notes, folder, image, image_size, md5, sha1, sha256, interrupted, "
                            "exit_code, started_utc, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
+        find_identifier_(db.prepare("SELECT id FROM identifiers WHERE type = ?1 AND value = ?2")),
         identifier_(db.prepare("INSERT INTO identifiers (type, value) VALUES (?1, ?2)")),
-        occurrence_(db.prepare("INSERT INTO occurrences (device_id, identifier_id, offset, path, length, rule, raw, encoding, "
-                               "valid, region, number_type, context, fs_path, fs_inode, fs_state, fs_offset) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")),
-        carved_(db.prepare("INSERT INTO carved_files (device_id, offset, length, type, subtype, verdict, file, md5, sha256, "
+        occurrence_(db.prepare("INSERT INTO occurrences (device_id, identifier_id, \"offset\", path, length, rule, raw, encoding, "
+                               "valid, region, number_type, context, fs_path, fs_inode, fs_state, fs_offset, container, "
+                               "stream_offset) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")),
+        // One row per identifier on the device: its valid occurrences and the first of them (lowest
+        // offset, then path: fully ordered, so the row does not depend on load order).
+        device_identifiers_(db.prepare(
+            "INSERT INTO device_identifiers (identifier_id, device_id, occurrences, first_offset, first_path) "
+            "SELECT identifier_id, device_id, n, \"offset\", path FROM (SELECT identifier_id, device_id, \"offset\", path, "
+            "COUNT(*) OVER (PARTITION BY identifier_id) AS n, "
+            "ROW_NUMBER() OVER (PARTITION BY identifier_id ORDER BY \"offset\", path) AS r "
+            "FROM occurrences WHERE device_id = ?1 AND valid = 1) AS w WHERE r = 1")),
+        carved_(db.prepare("INSERT INTO carved_files (device_id, \"offset\", length, type, subtype, verdict, file, md5, sha256, "
                            "parent, note, fs_path, fs_inode, fs_state, fs_offset) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")) {
-    auto known = db.prepare("SELECT id, type, value FROM identifiers");
-    while (known.step()) identifiers_.emplace(key(known.text(1), known.text(2)), known.integer(0));
-  }
+                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")) {}
 
   void load(const Folder& folder, CaseBuildReport& report) {
     db_.exec("BEGIN");
+    identifiers_.clear();
     try {
       const std::int64_t device = insert_device(folder);
       const fs::path features = folder.path / "features" / "features.jsonl";
@@ -217,6 +238,8 @@ class Loader {
           insert_occurrence(device, r);
           ++report.occurrences;
         });
+      device_identifiers_.bind(1, device);
+      device_identifiers_.run();
       const fs::path carved = folder.path / "carved" / "files.jsonl";
       if (fs::exists(carved, ec))
         read_jsonl(carved, [&](const json& r) {
@@ -233,7 +256,10 @@ class Loader {
     ++report.devices;
   }
 
-  std::uint64_t identifiers() const { return identifiers_.size(); }
+  std::uint64_t identifiers() {
+    auto q = db_.prepare("SELECT COUNT(*) FROM identifiers");
+    return q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
+  }
 
  private:
   static std::string key(const std::string& type, const std::string& value) { return type + '\0' + value; }
@@ -260,12 +286,21 @@ class Loader {
     return db_.last_insert_rowid();
   }
 
+  // The case's identifiers are looked up in the database (its unique index), through a cache of
+  // this device's: the loader's memory does not grow with the case.
   std::int64_t identifier_id(const std::string& type, const std::string& value) {
     auto [it, added] = identifiers_.try_emplace(key(type, value), 0);
     if (added) {
-      identifier_.bind(1, type).bind(2, value);
-      identifier_.run();
-      it->second = db_.last_insert_rowid();
+      find_identifier_.bind(1, type).bind(2, value);
+      if (find_identifier_.step()) {
+        it->second = find_identifier_.integer(0);
+        find_identifier_.reset();
+      } else {
+        find_identifier_.reset();
+        identifier_.bind(1, type).bind(2, value);
+        identifier_.run();
+        it->second = db_.last_insert_rowid();
+      }
     }
     return it->second;
   }
@@ -275,10 +310,13 @@ class Loader {
     std::string value = r.value("normalised", "");
     if (value.empty()) value = r.at("raw").get<std::string>();
     const FsColumns c = fs_columns(r);
+    const std::int64_t offset = r.at("offset").get<std::int64_t>();
+    const std::string path = r.at("path").get<std::string>();
+    const StreamPosition where = stream_position(path, offset);
     occurrence_.bind(1, device)
         .bind(2, identifier_id(type, value))
-        .bind(3, r.at("offset").get<std::int64_t>())
-        .bind(4, r.at("path").get<std::string>())
+        .bind(3, offset)
+        .bind(4, path)
         .bind(5, r.value("length", std::int64_t{0}))
         .bind(6, r.value("rule", ""))
         .bind(7, r.at("raw").get<std::string>())
@@ -290,7 +328,9 @@ class Loader {
         .bind(13, c.path)
         .bind(14, c.inode)
         .bind(15, c.state)
-        .bind(16, c.offset);
+        .bind(16, c.offset)
+        .bind(17, where.container)
+        .bind(18, where.offset);
     occurrence_.run();
   }
 
@@ -315,8 +355,8 @@ class Loader {
   }
 
   Database& db_;
-  Statement device_, identifier_, occurrence_, carved_;
-  std::map<std::string, std::int64_t> identifiers_;  // type '\0' value -> identifiers.id
+  Statement device_, find_identifier_, identifier_, occurrence_, device_identifiers_, carved_;
+  std::unordered_map<std::string, std::int64_t> identifiers_;  // this device's: type '\0' value -> identifiers.id
 };
 
 void create_schema(Database& db) {
@@ -337,6 +377,17 @@ void create_schema(Database& db) {
 }  // namespace
 
 std::string_view case_schema_sql() { return schema_sql; }
+
+StreamPosition stream_position(const std::string& path, std::int64_t offset) {
+  const auto dash = path.rfind('-');
+  if (dash == std::string::npos) return {std::string(), offset};
+  std::int64_t position = 0;
+  const char* first = path.data() + dash + 1;
+  const char* last = path.data() + path.size();
+  auto [ptr, ec] = std::from_chars(first, last, position);
+  if (ec != std::errc() || ptr != last || first == last) return {std::nullopt, offset};
+  return {path.substr(0, dash), position};
+}
 
 std::string folder_label(const fs::path& folder) {
   fs::path p = folder.lexically_normal();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,7 @@ namespace trawl::detail {
 
 // Bumped whenever a table or column changes meaning or goes; stored as PRAGMA user_version and
 // in meta.schema_version. A reader refuses any other version (no silent migrations).
-inline constexpr int case_schema_version = 1;
+inline constexpr int case_schema_version = 2;
 
 // The whole schema, one SQL text (also printed by `trawl case schema`).
 std::string_view case_schema_sql();
@@ -43,6 +44,15 @@ struct CaseBuildReport {
 // leaves no half case behind.
 CaseBuildReport build_case(const std::filesystem::path& db_file, const std::vector<std::filesystem::path>& folders,
                            const CaseBuildOptions& options);
+
+// Where a feature sits for nearness: its forensic path up to the last component (the decoded
+// stream that holds it; "" for the image itself) and its offset there. container is nullopt
+// when the path has no position trawl can read (such features are never "near" anything).
+struct StreamPosition {
+  std::optional<std::string> container;
+  std::int64_t offset = 0;
+};
+StreamPosition stream_position(const std::string& path, std::int64_t offset);
 
 // A device's label when its summary.json names none: the output folder's own name.
 std::string folder_label(const std::filesystem::path& folder);

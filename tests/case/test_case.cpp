@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "host/case/correlate.hpp"
 #include "host/case/report.hpp"
@@ -153,6 +154,22 @@ class Case : public ::testing::Test {
     return out;
   }
   static json read_json(const fs::path& file) { return json::parse(read_text(file)); }
+  // A correlation's JSON Lines file: its header line, and the list of the entries after it.
+  struct Jsonl {
+    json header;
+    std::vector<json> entries;
+  };
+  static Jsonl read_jsonl(const fs::path& file) {
+    Jsonl out;
+    std::istringstream in(read_text(file));
+    std::string line;
+    while (std::getline(in, line)) {
+      json j = json::parse(line);
+      if (j["record"] == "header") out.header = j;
+      else out.entries.push_back(j);
+    }
+    return out;
+  }
   static TempDir* dir_;
 };
 TempDir* Case::dir_ = nullptr;
@@ -169,10 +186,15 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
   std::erase_if(planted, [](const auto& entry) { return entry.second.size() < 2; });
   ASSERT_EQ(planted.size(), 6u);
 
-  auto shared = read_json(dir_->path() / "report" / "shared_identifiers.json");
+  auto shared = read_jsonl(dir_->path() / "report" / "shared_identifiers.jsonl");
+  EXPECT_EQ(shared.header["schema"], "trawl-case-shared-identifiers");
+  EXPECT_EQ(shared.header["schema_version"], 2);
+  EXPECT_EQ(shared.header["min_devices"], 2);
   std::map<std::pair<std::string, std::string>, std::map<std::string, std::uint64_t>> found;
-  std::uint64_t previous = UINT64_MAX;
-  for (const auto& s : shared["identifiers"]) {
+  std::uint64_t previous = UINT64_MAX, rank = 0;
+  for (const auto& s : shared.entries) {
+    EXPECT_EQ(s["record"], "shared_identifier");
+    EXPECT_EQ(s["rank"], ++rank);
     auto& devices = found[{s["type"], s["value"]}];
     for (const auto& d : s["devices"]) devices[d["device"]] = d["first_offset"];
     EXPECT_EQ(s["device_count"].get<std::size_t>(), s["devices"].size());
@@ -180,7 +202,7 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
     previous = s["device_count"];
   }
   EXPECT_EQ(found, planted);
-  EXPECT_EQ(shared["identifiers"][0]["value"], "boss@cartel-example.com");  // the one on all four
+  EXPECT_EQ(shared.entries.at(0)["value"], "boss@cartel-example.com");  // the one on all four
 
   // The CSV says the same: one row per identifier and device.
   std::string csv = read_text(dir_->path() / "report" / "shared_identifiers.csv");
@@ -191,10 +213,10 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
 }
 
 TEST_F(Case, PhoneNearAnAdIdIsListedWithinTheDistanceAndNotBeyondIt) {
-  auto near = read_json(dir_->path() / "report" / "phone_near_adid.json");
-  EXPECT_EQ(near["near_bytes"], 256);
-  ASSERT_EQ(near["pairs"].size(), 1u) << near.dump(2);
-  const auto& pair = near["pairs"][0];
+  auto near = read_jsonl(dir_->path() / "report" / "phone_near_adid.jsonl");
+  EXPECT_EQ(near.header["near_bytes"], 256);
+  ASSERT_EQ(near.entries.size(), 1u);
+  const auto& pair = near.entries[0];
   EXPECT_EQ(pair["phone"], "+33612345678");
   EXPECT_EQ(pair["adid"], "maid:6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f");
   ASSERT_EQ(pair["devices"].size(), 1u);  // on dev-c the two are 100 kB apart
@@ -206,24 +228,24 @@ TEST_F(Case, PhoneNearAnAdIdIsListedWithinTheDistanceAndNotBeyondIt) {
   // --near below the gap: not near any more; exactly the gap: near.
   auto r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near42") + " --near 42 -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_json(dir_->path() / "near42" / "phone_near_adid.json")["pairs"].size(), 0u);
+  EXPECT_EQ(read_jsonl(dir_->path() / "near42" / "phone_near_adid.jsonl").entries.size(), 0u);
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near43") + " --near 43 -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_json(dir_->path() / "near43" / "phone_near_adid.json")["pairs"].size(), 1u);
+  EXPECT_EQ(read_jsonl(dir_->path() / "near43" / "phone_near_adid.jsonl").entries.size(), 1u);
   // A distance large enough reaches dev-c's pair too.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near1m") + " --near 1M -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto far = read_json(dir_->path() / "near1m" / "phone_near_adid.json");
+  auto far = read_jsonl(dir_->path() / "near1m" / "phone_near_adid.jsonl");
   bool both = false;
-  for (const auto& p : far["pairs"])
+  for (const auto& p : far.entries)
     if (p["phone"] == "+33612345678" && p["adid"] == "maid:6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") both = p["devices"].size() == 2;
-  EXPECT_TRUE(both) << far.dump(2);
+  EXPECT_TRUE(both) << read_text(dir_->path() / "near1m" / "phone_near_adid.jsonl");
 }
 
 TEST_F(Case, APngCarvedOnTwoDevicesIsSharedByItsHash) {
-  auto files = read_json(dir_->path() / "report" / "shared_files.json");
-  ASSERT_EQ(files["files"].size(), 1u) << files.dump(2);
-  const auto& f = files["files"][0];
+  auto files = read_jsonl(dir_->path() / "report" / "shared_files.jsonl");
+  ASSERT_EQ(files.entries.size(), 1u);
+  const auto& f = files.entries[0];
   EXPECT_EQ(f["sha256"], sha256_hex(shared_png()));
   EXPECT_EQ(f["type"], "png");
   EXPECT_EQ(f["length"], shared_png().size());
@@ -242,8 +264,8 @@ TEST_F(Case, TheDatabaseHoldsEveryOccurrenceWithItsSchemaVersion) {
     std::string out = query(dir_->path() / "case.db", sql);
     return out.empty() ? out : out.substr(0, out.size() - 1);
   };
-  EXPECT_EQ(scalar("PRAGMA user_version"), "1");
-  EXPECT_EQ(scalar("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(scalar("PRAGMA user_version"), "2");
+  EXPECT_EQ(scalar("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(scalar("SELECT group_concat(label, ',') FROM (SELECT label FROM devices ORDER BY label)"), "dev-a,dev-b,dev-c,dev-d");
   // Every planted occurrence is there, at its offset, under its normalised value.
   for (const auto& p : plants())
@@ -271,15 +293,15 @@ TEST_F(Case, OutputsAreTheSameWhateverTheOrderTheFoldersWereLoadedIn) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"shared_identifiers.csv", "shared_identifiers.json", "phone_near_adid.csv", "phone_near_adid.json",
-                           "shared_files.csv", "shared_files.json"})
+  for (const char* name : {"shared_identifiers.csv", "shared_identifiers.jsonl", "phone_near_adid.csv", "phone_near_adid.jsonl",
+                           "shared_files.csv", "shared_files.jsonl"})
     EXPECT_EQ(read_text(other / "report" / name), read_text(dir_->path() / "report" / name)) << name;
   // A batch output folder (one sub-folder per device, no summary of its own) loads all its scans.
   r = run(cli() + " case build " + q(dir_->path() / "scans") + " -o " + q(other / "batch.db") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(cli() + " case correlate " + q(other / "batch.db") + " -o " + q(other / "batch") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.json"), read_text(dir_->path() / "report" / "shared_identifiers.json"));
+  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.jsonl"), read_text(dir_->path() / "report" / "shared_identifiers.jsonl"));
   // Without -o: the shared identifiers as CSV on stdout.
   r = run(cli() + " case correlate " + q(other / "case.db"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -314,9 +336,9 @@ TEST_F(Case, DeviceLabelsComeFromTheSummaryAndHostileTextIsEscaped) {
   EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;phone&quot;,=1"), std::string::npos);
   auto csv = read_text(other / "report" / "shared_identifiers.csv");
   EXPECT_NE(csv.find(",\"<script>alert('x')</script>&\"\"phone\"\",=1\","), std::string::npos) << csv;
-  auto shared = json::parse(read_text(other / "report" / "shared_identifiers.json"));
+  auto shared = read_jsonl(other / "report" / "shared_identifiers.jsonl");
   std::set<std::string> labels;
-  for (const auto& s : shared["identifiers"])
+  for (const auto& s : shared.entries)
     for (const auto& d : s["devices"]) labels.insert(d["device"]);
   EXPECT_EQ(labels, (std::set<std::string>{hostile, "dev-b"}));
 
@@ -387,12 +409,12 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((other / "x.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
   r = run(cli() + " case correlate " + q(other / "x.db"));
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("schema version 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("schema version 3"), std::string::npos) << r.err;
   // Earlier outputs are not overwritten without --force.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "report"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
