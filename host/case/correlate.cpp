@@ -149,6 +149,9 @@ std::string csv_field(std::string_view text) {
 
 Correlation correlate(Database& db, const CorrelateOptions& options, CorrelationSink& sink) {
   check_case_schema(db);
+  // A fixed page cache (KiB), which also bounds SQLite's in-memory sorts before they spill to
+  // temporary files: trawl's memory does not grow with the case.
+  db.exec("PRAGMA cache_size = -65536");
   Correlation c;
   c.options = options;
   {

@@ -425,6 +425,101 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
+// A copy of a scan folder with extra feature records appended to its features.jsonl.
+fs::path copy_with_features(const fs::path& from, const fs::path& to, const std::vector<json>& records) {
+  fs::copy(from, to, fs::copy_options::recursive);
+  std::ofstream out(to / "features" / "features.jsonl", std::ios::app);
+  for (const auto& r : records) out << r.dump() << '\n';
+  return to;
+}
+
+json feature(const std::string& type, const std::string& value, std::int64_t offset, const std::string& path) {
+  return {{"record", "feature"}, {"type", type}, {"normalised", value}, {"raw", value}, {"offset", offset}, {"path", path},
+          {"length", static_cast<std::int64_t>(value.size())}, {"rule", type}, {"valid", true}};
+}
+
+// Regression: the first path of an identifier on a device came from whichever row SQLite took for
+// MIN(offset); two matches in one compressed stream share their offset, so it depended on load
+// order. It is now the lowest path at the lowest offset.
+TEST_F(Case, FirstPathIsTieBrokenByPathWhenTwoMatchesShareTheirOffset) {
+  TempDir other;
+  const std::string boss = "boss@cartel-example.com";
+  auto a = copy_with_features(dir_->path() / "scans" / "dev-a", other / "a",
+                              {feature("email", boss, 5, "5-GZIP-90"), feature("email", boss, 5, "5-GZIP-9")});
+  auto r = run(cli() + " case build " + q(a) + " " + q(dir_->path() / "scans" / "dev-b") + " -o " + q(other / "case.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool seen = false;
+  for (const auto& s : read_jsonl(other / "report" / "shared_identifiers.jsonl").entries)
+    if (s["value"] == boss)
+      for (const auto& d : s["devices"])
+        if (d["device"] == "a") {
+          seen = true;
+          EXPECT_EQ(d["first_offset"], 5);
+          EXPECT_EQ(d["first_path"], "5-GZIP-9");  // '9' < '90'
+          EXPECT_EQ(d["occurrences"], 3);
+        }
+  EXPECT_TRUE(seen);
+}
+
+// Nearness inside a decoded stream is measured in the stream's bytes; two streams never pair,
+// even when their positions would be near.
+TEST_F(Case, PhoneAndAdIdNearInsideOneDecodedStreamAndNotAcrossStreams) {
+  TempDir other;
+  const std::string phone = "+33699887766", adid = "maid:11111111-2222-4333-8444-555555555555";
+  const std::string far_phone = "+33611223344";
+  auto a = copy_with_features(dir_->path() / "scans" / "dev-a", other / "a",
+                              {feature("phone", phone, 900000, "900000-GZIP-10"), feature("adid", adid, 900000, "900000-GZIP-40"),
+                               feature("phone", far_phone, 900500, "900500-GZIP-12")});
+  auto r = run(cli() + " case build " + q(a) + " -o " + q(other / "case.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& n : read_jsonl(other / "report" / "phone_near_adid.jsonl").entries) {
+    pairs.insert({n["phone"].get<std::string>(), n["adid"].get<std::string>()});
+    if (n["phone"] == phone) {
+      EXPECT_EQ(n["devices"][0]["distance"], 40 - (10 + 12));
+      EXPECT_EQ(n["devices"][0]["phone_path"], "900000-GZIP-10");
+    }
+  }
+  EXPECT_TRUE(pairs.count({phone, adid}));
+  EXPECT_FALSE(pairs.count({far_phone, adid}));
+  EXPECT_EQ(query(other / "case.db", "SELECT container, stream_offset FROM occurrences WHERE path = '900000-GZIP-40'"),
+            "900000-GZIP|40\n");
+}
+
+TEST_F(Case, DeviceIdentifiersAgreeWithTheValidOccurrences) {
+  // One row per (identifier, device) with valid occurrences, with their number and lowest offset.
+  const fs::path db = dir_->path() / "case.db";
+  std::string rows = query(db, "SELECT COUNT(*) FROM device_identifiers");
+  ASSERT_NE(rows, "0\n");
+  rows.pop_back();
+  EXPECT_EQ(query(db, "SELECT (SELECT COUNT(*) FROM device_identifiers), (SELECT COUNT(*) FROM (SELECT DISTINCT identifier_id, "
+                      "device_id FROM occurrences WHERE valid = 1)), (SELECT COUNT(*) FROM device_identifiers di WHERE "
+                      "di.occurrences <> (SELECT COUNT(*) FROM occurrences o WHERE o.identifier_id = di.identifier_id AND "
+                      "o.device_id = di.device_id AND o.valid = 1) OR di.first_offset <> (SELECT MIN(o.offset) FROM "
+                      "occurrences o WHERE o.identifier_id = di.identifier_id AND o.device_id = di.device_id AND o.valid = 1))"),
+            rows + "|" + rows + "|0\n");
+}
+
+// The report holds the top of each list and says how many there are in all, with links to the
+// full CSV and JSON Lines files, which hold every entry.
+TEST_F(Case, TheReportShowsTheTopOfEachListAndLinksToTheFullFiles) {
+  TempDir other;
+  auto r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(other / "r") + " --table-rows 2 --top 1 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto html = read_text(other / "r" / "report.html");
+  EXPECT_NE(html.find("The first 2 of 6; every one, with every device, in <a href=\"shared_identifiers.csv\">"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"shared_identifiers.jsonl\">"), std::string::npos);
+  EXPECT_NE(html.find("All 1; every one, with every device, in <a href=\"phone_near_adid.csv\">"), std::string::npos);
+  EXPECT_EQ(read_jsonl(other / "r" / "shared_identifiers.jsonl").entries.size(), 6u);
+  EXPECT_EQ(read_text(other / "r" / "shared_identifiers.csv"), read_text(dir_->path() / "report" / "shared_identifiers.csv"));
+  // No partial file is left behind.
+  for (const auto& entry : fs::directory_iterator(other / "r")) EXPECT_NE(entry.path().extension(), ".partial") << entry.path();
+}
+
 TEST(CaseText, CsvFieldsAreQuotedAndFormulasNeutralised) {
   using detail::csv_field;
   EXPECT_EQ(csv_field("+33612345678"), "+33612345678");
