@@ -151,7 +151,7 @@ Correlation correlate(Database& db, const CorrelateOptions& options, Correlation
   check_case_schema(db);
   // A fixed page cache (KiB), which also bounds SQLite's in-memory sorts before they spill to
   // temporary files: trawl's memory does not grow with the case.
-  db.exec("PRAGMA cache_size = -65536");
+  if (db.dialect() == Database::Dialect::sqlite) db.exec("PRAGMA cache_size = -65536");
   Correlation c;
   c.options = options;
   {
@@ -230,9 +230,9 @@ Correlation correlate(Database& db, const CorrelateOptions& options, Correlation
   // Phones near ad identifiers, on any one device: each device's pairs go to a temporary table
   // (on disk for SQLite), which one query then ranks.
   {
-    db.exec("CREATE TEMP TABLE near_pairs (phone TEXT NOT NULL, adid TEXT NOT NULL, label TEXT NOT NULL, pairs INTEGER NOT NULL, "
+    db.exec(db.ddl("CREATE TEMP TABLE near_pairs (phone TEXT NOT NULL, adid TEXT NOT NULL, label TEXT NOT NULL, pairs INTEGER NOT NULL, "
             "distance INTEGER NOT NULL, phone_offset INTEGER NOT NULL, phone_path TEXT NOT NULL, adid_offset INTEGER NOT NULL, "
-            "adid_path TEXT NOT NULL)");
+            "adid_path TEXT NOT NULL)"));
     auto insert = db.prepare(
         "INSERT INTO near_pairs (phone, adid, label, pairs, distance, phone_offset, phone_path, adid_offset, adid_path) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "host/case/sqlite.hpp"
+#include "host/case/database.hpp"
 
 namespace trawl::detail {
 

@@ -23,8 +23,10 @@ using trawl::ExitCode;
 constexpr const char* case_overview = R"(trawl case — many devices in one case database
 
 Usage:
-  trawl case build OUTDIR... -o case.db [--force | --append]   load scan output folders
-  trawl case correlate case.db [-o DIR] [options]             shared identifiers, phones near ad ids,
+  trawl case build OUTDIR... -o case.db|URL [--force | --append | --resume]
+                                                              load scan output folders (SQLite file,
+                                                              or postgresql://... for a shared case)
+  trawl case correlate case.db|URL [-o DIR] [options]         shared identifiers, phones near ad ids,
                                                               shared carved files; CSV, JSON Lines, report.html
   trawl case schema                                           print the database schema (SQL)
   trawl case COMMAND --help                                   options of a command
@@ -56,9 +58,10 @@ int run_build(const std::vector<std::string>& args) {
   po::options_description desc("trawl case build OUTDIR... -o case.db [options]");
   desc.add_options()
       ("help,h", "this help")
-      ("output,o", po::value(&output), "the case database to write (SQLite)")
-      ("force", po::bool_switch(&options.force), "replace the database if it exists")
-      ("append", po::bool_switch(&options.append), "add the folders to an existing case database")
+      ("output,o", po::value(&output), "the case database to write: a SQLite file, or a postgresql:// URL (a shared case)")
+      ("force", po::bool_switch(&options.force), "replace the database file if it exists (SQLite)")
+      ("append", po::bool_switch(&options.append), "add the folders to an existing case database (a device already in it is an error)")
+      ("resume", po::bool_switch(&options.resume), "add the folders whose device is not in the case yet (after a killed build)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
   auto vm = parse(args, desc, "folder", -1, &folders);
   if (vm.count("help")) {
@@ -67,7 +70,10 @@ int run_build(const std::vector<std::string>& args) {
                  "is summary.json's device.label when the scan had one (batch manifest), else the\n"
                  "folder's name; labels must be unique in a case. The output folder of a batch scan (one\n"
                  "sub-folder per image) stands for all its scans.\n"
-                 "Example:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n";
+                 "On PostgreSQL each device is one transaction: a killed build leaves whole devices, and\n"
+                 "--resume loads the missing ones. Several builds may load into one server at once.\n"
+                 "Examples:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n"
+                 "  trawl case build out/phone7 -o 'postgresql://trawl@caseserver/op_nightjar' --append\n";
     return 0;
   }
   if (output.empty()) throw Error(ExitCode::usage, "case build: no database given (-o case.db)");
@@ -75,8 +81,10 @@ int run_build(const std::vector<std::string>& args) {
   std::vector<fs::path> paths(folders.begin(), folders.end());
   auto report = detail::build_case(output, paths, options);
   if (!quiet)
-    std::printf("case      %s: %llu devices loaded, %llu identifier occurrences, %llu distinct identifiers, %llu carved files (%.2f s)\n",
-                output.c_str(), static_cast<unsigned long long>(report.devices),
+    std::printf("case      %s: %llu devices loaded (%llu already there), %llu identifier occurrences, %llu distinct identifiers, "
+                "%llu carved files (%.2f s)\n",
+                detail::is_database_url(output) ? "PostgreSQL case" : output.c_str(), static_cast<unsigned long long>(report.devices),
+                static_cast<unsigned long long>(report.skipped),
                 static_cast<unsigned long long>(report.occurrences), static_cast<unsigned long long>(report.identifiers),
                 static_cast<unsigned long long>(report.carved_files), report.seconds);
   return 0;
@@ -88,7 +96,7 @@ int run_correlate(const std::vector<std::string>& args) {
   detail::ReportOptions report_options;
   std::string near = "256";
   bool force = false, quiet = false;
-  po::options_description desc("trawl case correlate case.db [-o DIR] [options]");
+  po::options_description desc("trawl case correlate case.db|postgresql://... [-o DIR] [options]");
   desc.add_options()
       ("help,h", "this help")
       ("output,o", po::value(&output), "folder for the CSV, JSON Lines and report.html (without it: the shared identifiers as CSV on stdout)")
@@ -118,8 +126,10 @@ int run_correlate(const std::vector<std::string>& args) {
   options.keep = std::max(report_options.top, report_options.table_rows);
   options.keep_full = report_options.top;
   std::error_code ec;
-  if (!fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
-  detail::Database db(database, detail::Database::Mode::read_only, ExitCode::input);
+  const bool url = detail::is_database_url(database);
+  if (!url && !fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
+  auto opened = detail::open_database(database, detail::Database::Mode::read_only, ExitCode::input);
+  detail::Database& db = *opened;
 
   if (output.empty()) {
     detail::IdentifierCsvStream stdout_csv(stdout);
@@ -137,7 +147,7 @@ int run_correlate(const std::vector<std::string>& args) {
         throw Error(ExitCode::output, "case: " + detail::in_quotes((dir / name).string()) + " exists (use --force to overwrite)");
   fs::create_directories(dir, ec);
   if (ec) throw Error(ExitCode::output, "cannot create " + detail::in_quotes(output) + ": " + ec.message());
-  report_options.case_name = fs::path(database).filename().string();
+  report_options.case_name = url ? db.name() : fs::path(database).filename().string();
   detail::CsvJsonlWriter writer(dir, options);
   auto c = detail::correlate(db, options, writer);
   writer.finish();
