@@ -18,6 +18,7 @@ it, so the scans take no disk (only the case database does) and a 500-device cas
 Prints, for the build and the correlation: wall seconds, user seconds and trawl's peak RSS (GNU
 time), and the database's size and the outputs' sizes.
   bench/case_scale.py --devices 50 [--occurrences 200000] [--work DIR] [--trawl build/host/trawl]
+  bench/case_scale.py --devices 2 --occurrences 3000 --image-size 16777216 --write DIR   (folders for tests)
 """
 import argparse
 import fcntl
@@ -160,7 +161,17 @@ def main():
     p.add_argument("--append", type=int, default=0,
                    help="then add this many more devices with --append and correlate again")
     p.add_argument("--keep", action="store_true", help="keep the database")
+    p.add_argument("--write", metavar="DIR", help="only write the scan folders, as plain files, under DIR (for tests)")
     a = p.parse_args()
+    if a.write:
+        for d in range(a.devices):
+            folder = os.path.join(a.write, "dev%04d" % d)
+            os.makedirs(os.path.join(folder, "features"))
+            with open(os.path.join(folder, "summary.json"), "w") as f:
+                f.write(summary(d, a.image_size))
+            with open(os.path.join(folder, "features", "features.jsonl"), "w") as f:
+                f.writelines(device_lines(d, a.occurrences, a.image_size))
+        return
     trawl = os.path.realpath(a.trawl)
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)

@@ -237,6 +237,10 @@ class Loader {
     db_.exec("BEGIN");
     identifiers_.clear();
     try {
+      // Loaders into one PostgreSQL case take turns, a device at a time: two devices' transactions
+      // adding shared identifiers in different orders would otherwise deadlock. The lock goes
+      // with the transaction (a killed loader releases it).
+      if (db_.dialect() == Database::Dialect::postgresql) db_.exec("SELECT pg_advisory_xact_lock(7429002)");
       const std::int64_t device = insert_device(folder);
       const fs::path features = folder.path / "features" / "features.jsonl";
       std::error_code ec;
