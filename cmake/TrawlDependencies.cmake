@@ -31,3 +31,5 @@ trawl_import_library(trawl_libdeflate libdeflate.h deflate)
 trawl_import_library(trawl_libewf libewf.h ewf)
 # The Sleuth Kit (libtsk-dev): volume systems, file systems, block maps.
 trawl_import_library(trawl_tsk tsk/libtsk.h tsk)
+# libpq (libpq-dev) for shared case databases on a PostgreSQL server.
+trawl_import_library(trawl_libpq libpq-fe.h pq SUFFIX postgresql)

@@ -31,6 +31,9 @@ fi
 # Slurm for the test that runs an sbatch array on a single-node cluster (tests/slurm). Their
 # packages start system services when installed; setup keeps them stopped (policy-rc.d below).
 packages+=(munge slurmctld slurmd slurm-client)
+# Shared case databases: libpq to build against, and the PostgreSQL server that
+# tests/case/test_postgres.sh starts by itself (initdb, pg_ctl; never the system service).
+packages+=(libpq-dev postgresql)
 if [[ "${1:-}" == "--bench-tools" ]]; then
   packages+=(hashdeep dc3dd foremost scalpel testdisk time)
 fi

@@ -1,13 +1,17 @@
 #include "host/case/case_db.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
+#include "host/case/postgres.hpp"
+#include "host/case/sqlite.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
 
@@ -18,7 +22,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::string_view schema_sql = R"sql(
--- trawl case database, schema version 1 (docs/case-database.md).
+-- trawl case database, schema version 2 (docs/case-database.md).
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -48,7 +52,7 @@ CREATE TABLE occurrences (
   id            INTEGER PRIMARY KEY,
   device_id     INTEGER NOT NULL REFERENCES devices (id),
   identifier_id INTEGER NOT NULL REFERENCES identifiers (id),
-  offset        INTEGER NOT NULL,
+  "offset"      INTEGER NOT NULL,
   path          TEXT NOT NULL,
   length        INTEGER NOT NULL,
   rule          TEXT NOT NULL,
@@ -61,14 +65,25 @@ CREATE TABLE occurrences (
   fs_path       TEXT,
   fs_inode      INTEGER,
   fs_state      TEXT,
-  fs_offset     INTEGER
+  fs_offset     INTEGER,
+  container     TEXT,
+  stream_offset INTEGER NOT NULL
 );
-CREATE INDEX occurrences_by_identifier ON occurrences (identifier_id, device_id, offset);
-CREATE INDEX occurrences_by_device ON occurrences (device_id, offset);
+CREATE INDEX occurrences_by_identifier ON occurrences (identifier_id, device_id, "offset");
+CREATE INDEX occurrences_by_position ON occurrences (device_id, container, stream_offset);
+CREATE TABLE device_identifiers (
+  identifier_id INTEGER NOT NULL REFERENCES identifiers (id),
+  device_id     INTEGER NOT NULL REFERENCES devices (id),
+  occurrences   INTEGER NOT NULL,
+  first_offset  INTEGER NOT NULL,
+  first_path    TEXT NOT NULL,
+  PRIMARY KEY (identifier_id, device_id)
+);
+CREATE INDEX device_identifiers_by_device ON device_identifiers (device_id, identifier_id);
 CREATE TABLE carved_files (
   id        INTEGER PRIMARY KEY,
   device_id INTEGER NOT NULL REFERENCES devices (id),
-  offset    INTEGER NOT NULL,
+  "offset"  INTEGER NOT NULL,
   length    INTEGER NOT NULL,
   type      TEXT NOT NULL,
   subtype   TEXT,
@@ -84,8 +99,13 @@ CREATE TABLE carved_files (
   fs_offset INTEGER
 );
 CREATE INDEX carved_files_by_sha256 ON carved_files (sha256, device_id);
-CREATE INDEX carved_files_by_device ON carved_files (device_id, offset);
+CREATE INDEX carved_files_by_device ON carved_files (device_id, "offset");
 )sql";
+
+// SQLite's page cache while loading (KiB when negative): the identifier and occurrence indexes
+// take random inserts, and a cache much smaller than their working set re-reads pages from the
+// OS at every row. A fixed size: the loader's memory does not grow with the case.
+constexpr std::string_view build_cache_size = "-131072";
 
 [[noreturn]] void bad_input(const std::string& message) { throw Error(ExitCode::input, message); }
 
@@ -193,21 +213,34 @@ class Loader {
   explicit Loader(Database& db)
       : db_(db),
         device_(db.prepare("INSERT INTO devices (label, notes, folder, image, image_size, md5, sha1, sha256, interrupted, "
-                           "exit_code, started_utc, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")),
-        identifier_(db.prepare("INSERT INTO identifiers (type, value) VALUES (?1, ?2)")),
-        occurrence_(db.prepare("INSERT INTO occurrences (device_id, identifier_id, offset, path, length, rule, raw, encoding, "
-                               "valid, region, number_type, context, fs_path, fs_inode, fs_state, fs_offset) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")),
-        carved_(db.prepare("INSERT INTO carved_files (device_id, offset, length, type, subtype, verdict, file, md5, sha256, "
+                           "exit_code, started_utc, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id")),
+        find_identifier_(db.prepare("SELECT id FROM identifiers WHERE type = ?1 AND value = ?2")),
+        // Another loader (PostgreSQL) may add the same identifier meanwhile: then it is found after.
+        identifier_(db.prepare("INSERT INTO identifiers (type, value) VALUES (?1, ?2) ON CONFLICT (type, value) DO NOTHING RETURNING id")),
+        occurrence_(db.prepare("INSERT INTO occurrences (device_id, identifier_id, \"offset\", path, length, rule, raw, encoding, "
+                               "valid, region, number_type, context, fs_path, fs_inode, fs_state, fs_offset, container, "
+                               "stream_offset) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")),
+        // One row per identifier on the device: its valid occurrences and the first of them (lowest
+        // offset, then path: fully ordered, so the row does not depend on load order).
+        device_identifiers_(db.prepare(
+            "INSERT INTO device_identifiers (identifier_id, device_id, occurrences, first_offset, first_path) "
+            "SELECT identifier_id, device_id, n, \"offset\", path FROM (SELECT identifier_id, device_id, \"offset\", stream_offset, path, "
+            "COUNT(*) OVER (PARTITION BY identifier_id) AS n, "
+            "ROW_NUMBER() OVER (PARTITION BY identifier_id ORDER BY \"offset\", stream_offset, path) AS r "
+            "FROM occurrences WHERE device_id = ?1 AND valid = 1) AS w WHERE r = 1")),
+        carved_(db.prepare("INSERT INTO carved_files (device_id, \"offset\", length, type, subtype, verdict, file, md5, sha256, "
                            "parent, note, fs_path, fs_inode, fs_state, fs_offset) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")) {
-    auto known = db.prepare("SELECT id, type, value FROM identifiers");
-    while (known.step()) identifiers_.emplace(key(known.text(1), known.text(2)), known.integer(0));
-  }
+                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")) {}
 
   void load(const Folder& folder, CaseBuildReport& report) {
     db_.exec("BEGIN");
+    identifiers_.clear();
     try {
+      // Loaders into one PostgreSQL case take turns, a device at a time: two devices' transactions
+      // adding shared identifiers in different orders would otherwise deadlock. The lock goes
+      // with the transaction (a killed loader releases it).
+      if (db_.dialect() == Database::Dialect::postgresql) db_.exec("SELECT pg_advisory_xact_lock(7429002)");
       const std::int64_t device = insert_device(folder);
       const fs::path features = folder.path / "features" / "features.jsonl";
       std::error_code ec;
@@ -217,6 +250,8 @@ class Loader {
           insert_occurrence(device, r);
           ++report.occurrences;
         });
+      device_identifiers_.bind(1, device);
+      device_identifiers_.run();
       const fs::path carved = folder.path / "carved" / "files.jsonl";
       if (fs::exists(carved, ec))
         read_jsonl(carved, [&](const json& r) {
@@ -227,13 +262,16 @@ class Loader {
       db_.exec("COMMIT");
     } catch (...) {
       // The error that got here is the one to report, not a failed rollback.
-      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      db_.rollback_quietly();
       throw;
     }
     ++report.devices;
   }
 
-  std::uint64_t identifiers() const { return identifiers_.size(); }
+  std::uint64_t identifiers() {
+    auto q = db_.prepare("SELECT COUNT(*) FROM identifiers");
+    return q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
+  }
 
  private:
   static std::string key(const std::string& type, const std::string& value) { return type + '\0' + value; }
@@ -256,18 +294,30 @@ class Loader {
         .bind(10, optional_integer(s, "exit_code"))
         .bind(11, optional_text(s, "started_utc"))
         .bind(12, std::string_view(s.dump(-1, ' ', false, json::error_handler_t::replace)));
-    device_.run();
-    return db_.last_insert_rowid();
+    if (!device_.step()) throw Error(db_.error_code(), "case: no id for a new device in " + db_.name());
+    const std::int64_t id = device_.integer(0);
+    device_.reset();
+    return id;
   }
 
+  // The case's identifiers are looked up in the database (its unique index), through a cache of
+  // this device's: the loader's memory does not grow with the case.
   std::int64_t identifier_id(const std::string& type, const std::string& value) {
     auto [it, added] = identifiers_.try_emplace(key(type, value), 0);
-    if (added) {
+    if (!added) return it->second;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      find_identifier_.bind(1, type).bind(2, value);
+      const bool found = find_identifier_.step();
+      if (found) it->second = find_identifier_.integer(0);
+      find_identifier_.reset();
+      if (found) return it->second;
       identifier_.bind(1, type).bind(2, value);
-      identifier_.run();
-      it->second = db_.last_insert_rowid();
+      const bool inserted = identifier_.step();
+      if (inserted) it->second = identifier_.integer(0);
+      identifier_.reset();
+      if (inserted) return it->second;
     }
-    return it->second;
+    throw Error(db_.error_code(), "case: cannot add identifier " + in_quotes(value) + " to " + db_.name());
   }
 
   void insert_occurrence(std::int64_t device, const json& r) {
@@ -275,10 +325,13 @@ class Loader {
     std::string value = r.value("normalised", "");
     if (value.empty()) value = r.at("raw").get<std::string>();
     const FsColumns c = fs_columns(r);
+    const std::int64_t offset = r.at("offset").get<std::int64_t>();
+    const std::string path = r.at("path").get<std::string>();
+    const StreamPosition where = stream_position(path, offset);
     occurrence_.bind(1, device)
         .bind(2, identifier_id(type, value))
-        .bind(3, r.at("offset").get<std::int64_t>())
-        .bind(4, r.at("path").get<std::string>())
+        .bind(3, offset)
+        .bind(4, path)
         .bind(5, r.value("length", std::int64_t{0}))
         .bind(6, r.value("rule", ""))
         .bind(7, r.at("raw").get<std::string>())
@@ -290,7 +343,9 @@ class Loader {
         .bind(13, c.path)
         .bind(14, c.inode)
         .bind(15, c.state)
-        .bind(16, c.offset);
+        .bind(16, c.offset)
+        .bind(17, where.container)
+        .bind(18, where.offset);
     occurrence_.run();
   }
 
@@ -315,14 +370,14 @@ class Loader {
   }
 
   Database& db_;
-  Statement device_, identifier_, occurrence_, carved_;
-  std::map<std::string, std::int64_t> identifiers_;  // type '\0' value -> identifiers.id
+  Statement device_, find_identifier_, identifier_, occurrence_, device_identifiers_, carved_;
+  std::unordered_map<std::string, std::int64_t> identifiers_;  // this device's: type '\0' value -> identifiers.id
 };
 
+// In the caller's transaction.
 void create_schema(Database& db) {
-  db.exec("BEGIN");
-  db.exec(schema_sql);
-  db.exec("PRAGMA user_version = " + std::to_string(case_schema_version));
+  db.exec(db.ddl(schema_sql));
+  if (db.dialect() == Database::Dialect::sqlite) db.exec("PRAGMA user_version = " + std::to_string(case_schema_version));
   auto meta = db.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)");
   for (const auto& [k, v] : std::map<std::string, std::string>{{"schema", "trawl-case"},
                                                                 {"schema_version", std::to_string(case_schema_version)},
@@ -331,12 +386,22 @@ void create_schema(Database& db) {
     meta.bind(1, k).bind(2, v);
     meta.run();
   }
-  db.exec("COMMIT");
 }
 
 }  // namespace
 
 std::string_view case_schema_sql() { return schema_sql; }
+
+StreamPosition stream_position(const std::string& path, std::int64_t offset) {
+  const auto dash = path.rfind('-');
+  if (dash == std::string::npos) return {std::string(), offset};
+  std::int64_t position = 0;
+  const char* first = path.data() + dash + 1;
+  const char* last = path.data() + path.size();
+  auto [ptr, ec] = std::from_chars(first, last, position);
+  if (ec != std::errc() || ptr != last || first == last) return {std::nullopt, offset};
+  return {path.substr(0, dash), position};
+}
 
 std::string folder_label(const fs::path& folder) {
   fs::path p = folder.lexically_normal();
@@ -351,16 +416,19 @@ std::string folder_label(const fs::path& folder) {
 
 void check_case_schema(Database& db) {
   std::int64_t user_version = -1;
-  {
-    auto q = db.prepare("PRAGMA user_version");
-    if (q.step()) user_version = q.integer(0);
-  }
   std::string schema;
   try {
-    auto q = db.prepare("SELECT value FROM meta WHERE key = 'schema'");
-    if (q.step()) schema = q.text(0);
+    auto q = db.prepare("SELECT key, value FROM meta WHERE key IN ('schema', 'schema_version')");
+    while (q.step()) {
+      if (q.text(0) == "schema") schema = q.text(1);
+      else user_version = std::strtoll(q.text(1).c_str(), nullptr, 10);
+    }
   } catch (const Error&) {
     // No meta table: not a case database; said below.
+  }
+  if (db.dialect() == Database::Dialect::sqlite) {
+    auto q = db.prepare("PRAGMA user_version");
+    if (q.step()) user_version = q.integer(0);
   }
   if (schema != "trawl-case") throw Error(ExitCode::input, "case: not a trawl case database (no trawl-case schema in its meta table)");
   if (user_version != case_schema_version)
@@ -368,15 +436,11 @@ void check_case_schema(Database& db) {
                                      std::to_string(case_schema_version) + " (build the case again)");
 }
 
-CaseBuildReport build_case(const fs::path& db_file, const std::vector<fs::path>& folders, const CaseBuildOptions& options) {
+CaseBuildReport build_case(const std::string& target, const std::vector<fs::path>& folders, const CaseBuildOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   if (folders.empty()) throw Error(ExitCode::usage, "case build: no scan output folder given");
-  if (options.force && options.append) throw Error(ExitCode::usage, "case build: --force and --append exclude each other");
-  std::error_code ec;
-  const bool exists = fs::exists(db_file, ec);
-  if (exists && !options.force && !options.append)
-    throw Error(ExitCode::output, "case: " + in_quotes(db_file.string()) + " exists (use --force to replace it or --append to add to it)");
-  if (!exists && options.append) throw Error(ExitCode::input, "case: " + in_quotes(db_file.string()) + " does not exist (nothing to --append to)");
+  if (int{options.force} + int{options.append} + int{options.resume} > 1)
+    throw Error(ExitCode::usage, "case build: --force, --append and --resume exclude each other");
 
   // Every folder is checked, and the labels made sure to be unique, before anything is written.
   std::vector<Folder> inspected;
@@ -390,40 +454,90 @@ CaseBuildReport build_case(const fs::path& db_file, const std::vector<fs::path>&
   }
 
   CaseBuildReport report;
-  if (options.append) {
-    Database db(db_file, Database::Mode::read_write, ExitCode::output);
-    check_case_schema(db);
-    auto existing = db.prepare("SELECT label FROM devices WHERE label = ?1");
-    for (const auto& f : inspected) {
-      existing.bind(1, f.label);
-      if (existing.step()) bad_input("case: device label " + in_quotes(f.label) + " is already in " + in_quotes(db_file.string()));
-      existing.reset();
-    }
-    db.exec("PRAGMA foreign_keys = ON");
-    Loader loader(db);
-    for (const auto& f : inspected) loader.load(f, report);
-    report.identifiers = loader.identifiers();
-  } else {
-    // Written beside its final name without a journal (a crash leaves only the temporary file),
-    // then renamed into place.
-    fs::path temporary = db_file;
-    temporary += ".partial";
-    fs::remove(temporary, ec);
-    try {
-      {
-        Database db(temporary, Database::Mode::create, ExitCode::output);
-        db.exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON");
-        create_schema(db);
-        Loader loader(db);
-        for (const auto& f : inspected) loader.load(f, report);
-        report.identifiers = loader.identifiers();
-        db.exec("PRAGMA synchronous = FULL");
+  // Loads the folders whose label is not in the case yet, one transaction each; with --append a
+  // label already there is an error (before anything is loaded), with --resume it is skipped.
+  auto load = [&](Database& db) {
+    std::vector<const Folder*> missing;
+    {
+      auto existing = db.prepare("SELECT label FROM devices WHERE label = ?1");
+      for (const auto& f : inspected) {
+        existing.bind(1, f.label);
+        const bool there = existing.step();
+        existing.reset();
+        if (there && !options.resume) bad_input("case: device label " + in_quotes(f.label) + " is already in " + db.name());
+        if (there) ++report.skipped;
+        else missing.push_back(&f);
       }
-      fs::rename(temporary, db_file, ec);
-      if (ec) throw Error(ExitCode::output, "case: cannot write " + in_quotes(db_file.string()) + ": " + ec.message());
+    }
+    Loader loader(db);
+    for (const Folder* f : missing) loader.load(*f, report);
+    report.identifiers = loader.identifiers();
+  };
+
+  if (is_database_url(target)) {
+    if (options.force)
+      throw Error(ExitCode::usage, "case build: --force does not apply to a PostgreSQL case (drop its tables on the server to start again)");
+    PostgresDatabase db(target, ExitCode::output);
+    // The first loader creates the schema; concurrent loaders wait for it on a lock.
+    bool had_schema = false;
+    db.exec("BEGIN");
+    try {
+      db.exec("SELECT pg_advisory_xact_lock(7429001)");
+      auto q = db.prepare("SELECT to_regclass('meta') IS NOT NULL");
+      had_schema = q.step() && q.text(0) == "t";
+      q.reset();
+      if (!had_schema) create_schema(db);
+      db.exec("COMMIT");
     } catch (...) {
-      fs::remove(temporary, ec);
+      db.rollback_quietly();
       throw;
+    }
+    check_case_schema(db);
+    if (had_schema && !options.append && !options.resume) {
+      auto q = db.prepare("SELECT COUNT(*) FROM devices");
+      const bool has_devices = q.step() && q.integer(0) > 0;
+      q.reset();
+      if (has_devices)
+        throw Error(ExitCode::output, "case: " + db.name() + " already holds a case (use --append or --resume to add to it)");
+    }
+    load(db);
+  } else {
+    const fs::path db_file(target);
+    std::error_code ec;
+    const bool exists = fs::exists(db_file, ec);
+    if (exists && !options.force && !options.append && !options.resume)
+      throw Error(ExitCode::output, "case: " + in_quotes(db_file.string()) +
+                                        " exists (use --force to replace it, --append or --resume to add to it)");
+    if (!exists && options.append)
+      throw Error(ExitCode::input, "case: " + in_quotes(db_file.string()) + " does not exist (nothing to --append to)");
+    if (exists && !options.force) {
+      SqliteDatabase db(db_file, Database::Mode::read_write, ExitCode::output);
+      check_case_schema(db);
+      db.exec("PRAGMA foreign_keys = ON; PRAGMA cache_size = " + std::string(build_cache_size));
+      load(db);
+    } else {
+      // Written beside its final name without a journal (a crash leaves only the temporary file),
+      // then renamed into place.
+      fs::path temporary = db_file;
+      temporary += ".partial";
+      fs::remove(temporary, ec);
+      try {
+        {
+          SqliteDatabase db(temporary, Database::Mode::create, ExitCode::output);
+          db.exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA cache_size = " +
+                  std::string(build_cache_size));
+          db.exec("BEGIN");
+          create_schema(db);
+          db.exec("COMMIT");
+          load(db);
+          db.exec("PRAGMA synchronous = FULL");
+        }
+        fs::rename(temporary, db_file, ec);
+        if (ec) throw Error(ExitCode::output, "case: cannot write " + in_quotes(db_file.string()) + ": " + ec.message());
+      } catch (...) {
+        fs::remove(temporary, ec);
+        throw;
+      }
     }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

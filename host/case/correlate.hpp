@@ -1,22 +1,29 @@
 // Cross-device correlation over a case database: identifiers seen on several devices, phone
-// numbers found near ad identifiers, carved files whose hash several devices share. Everything
-// is sorted with every tie broken, so the same database always gives the same bytes.
+// numbers found near ad identifiers, carved files whose hash several devices share.
+//
+// Bounded memory: every list is one query that the database sorts (spilling to disk when it must)
+// and that is handed on row by row, in rank order, to a CorrelationSink; what is kept here is one
+// summary per device and the top of each list for the report. Every ORDER BY is fully
+// tie-broken on values and labels (never row ids), so the same case gives the same bytes.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "host/case/sqlite.hpp"
+#include "host/case/database.hpp"
 
 namespace trawl::detail {
 
 struct CorrelateOptions {
   std::uint64_t min_devices = 2;  // an identifier or file is "shared" from this many devices on
   std::uint64_t near_bytes = 256;  // a phone and an ad id at most this many bytes apart are "near"
+  std::size_t keep = 500;          // entries of each list kept for the report (the sink sees all)
+  std::size_t keep_devices = 30;   // of the entries past the first `keep_full`, devices kept each
+  std::size_t keep_full = 30;      // entries kept with all their devices (the report's matrix)
 };
 
 struct DeviceSummary {
@@ -29,6 +36,7 @@ struct DeviceSummary {
   std::uint64_t shared_identifiers = 0;  // of this device's identifiers, how many are shared
   std::uint64_t carved_files = 0;
   std::uint64_t shared_files = 0;
+  std::uint64_t near_pairs = 0;  // distinct (phone, ad id) pairs near each other on this device
 };
 
 // Where one thing was first seen on one device.
@@ -41,9 +49,11 @@ struct DeviceHit {
 };
 
 struct SharedIdentifier {
+  std::uint64_t rank = 0;
   std::string type, value;
+  std::uint64_t device_count = 0;
   std::uint64_t occurrences = 0;
-  std::vector<DeviceHit> devices;  // by label
+  std::vector<DeviceHit> devices;  // by label (in a kept summary: maybe only the first ones)
 };
 
 struct NearPair {
@@ -54,15 +64,19 @@ struct NearPair {
 };
 
 struct PhoneNearAdid {
+  std::uint64_t rank = 0;
   std::string phone, adid;  // normalised values
+  std::uint64_t device_count = 0;
   std::uint64_t pairs = 0;  // over all devices
   std::uint64_t min_distance = 0;
   std::vector<NearPair> devices;  // the closest pair on each device, by label
 };
 
 struct SharedFile {
+  std::uint64_t rank = 0;
   std::string sha256, md5, type;
   std::int64_t length = 0;
+  std::uint64_t device_count = 0;
   std::uint64_t copies = 0;
   struct Copy {
     std::string label;
@@ -72,24 +86,73 @@ struct SharedFile {
   std::vector<Copy> devices;  // the first copy on each device, by label
 };
 
+// Receives every entry of each list, in rank order, with all its devices.
+class CorrelationSink {
+ public:
+  virtual ~CorrelationSink() = default;
+  virtual void identifier(const SharedIdentifier&) {}
+  virtual void near(const PhoneNearAdid&) {}
+  virtual void file(const SharedFile&) {}
+};
+
+// What the report needs: the devices, the totals and the top of each list.
 struct Correlation {
   CorrelateOptions options;
   std::string case_created_utc, case_created_by;
-  std::vector<DeviceSummary> devices;  // by label
-  std::vector<SharedIdentifier> identifiers;  // by device count, occurrences, type, value
-  std::vector<PhoneNearAdid> near;            // by device count, pairs, distance, phone, adid
-  std::vector<SharedFile> files;              // by device count, copies, sha256
+  std::vector<DeviceSummary> devices;         // by label
+  std::uint64_t total_identifiers = 0, total_near = 0, total_files = 0;  // entries of each list
+  std::map<std::string, std::uint64_t> shared_by_type;  // shared identifiers per type
+  std::vector<SharedIdentifier> identifiers;  // the first options.keep, by device count, occurrences, type, value
+  std::vector<PhoneNearAdid> near;            // the first options.keep, by device count, pairs, distance, phone, adid
+  std::vector<SharedFile> files;              // the first options.keep, by device count, copies, sha256
 };
 
-Correlation correlate(Database& db, const CorrelateOptions& options);
+Correlation correlate(Database& db, const CorrelateOptions& options, CorrelationSink& sink);
 
-// The outputs: CSV (RFC 4180, one row per thing and device) and JSON of each list.
-std::string shared_identifiers_csv(const Correlation& c);
-std::string phone_near_adid_csv(const Correlation& c);
-std::string shared_files_csv(const Correlation& c);
-nlohmann::json shared_identifiers_json(const Correlation& c);
-nlohmann::json phone_near_adid_json(const Correlation& c);
-nlohmann::json shared_files_json(const Correlation& c);
+// The outputs, written as the entries arrive: CSV (RFC 4180, one row per entry and device) and
+// JSON Lines (a header line, then one line per entry with its devices).
+class CsvJsonlWriter final : public CorrelationSink {
+ public:
+  // Writes NAME.csv and NAME.jsonl for each list under `dir`, each first as NAME.EXT.partial,
+  // renamed into place by finish(); a writer destroyed unfinished removes its partial files.
+  CsvJsonlWriter(const std::filesystem::path& dir, const CorrelateOptions& options);
+  ~CsvJsonlWriter() override;
+  void identifier(const SharedIdentifier& s) override;
+  void near(const PhoneNearAdid& n) override;
+  void file(const SharedFile& f) override;
+  void finish();
+
+  // The file names this writer produces (for checks before writing).
+  static const std::vector<std::string>& file_names();
+
+ private:
+  struct Output {
+    std::filesystem::path final_path, partial_path;
+    std::ofstream out;
+  };
+  Output& open(const std::string& name);
+  void write(Output& o, const std::string& text);
+  std::vector<Output> outputs_;  // identifiers csv, jsonl; near csv, jsonl; files csv, jsonl
+  bool finished_ = false;
+};
+
+// The shared identifiers as CSV on a stream (stdout), as they arrive.
+class IdentifierCsvStream final : public CorrelationSink {
+ public:
+  explicit IdentifierCsvStream(std::FILE* out);
+  void identifier(const SharedIdentifier& s) override;
+
+ private:
+  std::FILE* out_;
+};
+
+// One CSV row per (entry, device), and the header line of each file.
+std::string shared_identifier_csv_rows(const SharedIdentifier& s);
+std::string phone_near_adid_csv_rows(const PhoneNearAdid& n);
+std::string shared_file_csv_rows(const SharedFile& f);
+extern const char* const shared_identifiers_csv_header;
+extern const char* const phone_near_adid_csv_header;
+extern const char* const shared_files_csv_header;
 
 // A CSV field: quoted when it holds a comma, quote or line break; a leading = @ TAB or CR is
 // neutralised with a ' so that a spreadsheet does not run evidence text as a formula.

@@ -83,8 +83,8 @@ void bar_chart(std::string& h, const Correlation& c, std::size_t top) {
   for (std::size_t i = 0; i < rows; ++i) {
     const auto& s = c.identifiers[i];
     const int y = pad + static_cast<int>(i) * row;
-    const double w = static_cast<double>(s.devices.size()) / static_cast<double>(most) * bar_width;
-    h += "<g><title>" + html_escape(s.type + " " + s.value) + ": " + std::to_string(s.devices.size()) + " devices, " +
+    const double w = static_cast<double>(s.device_count) / static_cast<double>(most) * bar_width;
+    h += "<g><title>" + html_escape(s.type + " " + s.value) + ": " + std::to_string(s.device_count) + " devices, " +
          std::to_string(s.occurrences) + " occurrences</title>";
     h += "<text x=\"" + std::to_string(label_width - 8) + "\" y=\"" + std::to_string(y + 15) +
          "\" font-size=\"12\" text-anchor=\"end\">" + html_escape(shorten(s.value, 52)) + " <tspan fill=\"#888\">" +
@@ -92,7 +92,7 @@ void bar_chart(std::string& h, const Correlation& c, std::size_t top) {
     h += "<rect x=\"" + std::to_string(label_width) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + number(w) +
          "\" height=\"" + std::to_string(row - 4) + "\" fill=\"" + std::string(type_colour(s.type)) + "\"/>";
     h += "<text x=\"" + number(label_width + w + 6) + "\" y=\"" + std::to_string(y + 15) + "\" font-size=\"12\">" +
-         std::to_string(s.devices.size()) + "</text></g>\n";
+         std::to_string(s.device_count) + "</text></g>\n";
   }
   h += "</svg>\n";
 }
@@ -239,9 +239,9 @@ std::string case_report_html(const Correlation& c, const ReportOptions& options)
   };
   card(c.devices.size(), "devices");
   card(occurrences, "identifier occurrences");
-  card(c.identifiers.size(), "shared identifiers");
-  card(c.near.size(), "phone \u2194 ad id pairs");
-  card(c.files.size(), "shared carved files");
+  card(c.total_identifiers, "shared identifiers");
+  card(c.total_near, "phone \u2194 ad id pairs");
+  card(c.total_files, "shared carved files");
   h += "</div>\n";
 
   h += "<h2>Top identifiers by device count</h2>\n";
@@ -274,47 +274,64 @@ std::string case_report_html(const Correlation& c, const ReportOptions& options)
   }
   h += "</table>\n<p class=\"note\">Per type: occurrences (distinct identifiers).</p>\n";
 
-  auto rows_note = [&](std::size_t total, const char* file) {
-    if (total > options.table_rows)
-      h += "<p class=\"note\">The first " + std::to_string(options.table_rows) + " of " + with_commas(total) + "; all in " + file + ".</p>\n";
+  // Each table shows the top of its list; the CSV and JSON Lines files beside the report hold all.
+  auto rows_note = [&](std::uint64_t total, std::size_t kept, const std::string& name) {
+    const std::uint64_t shown = std::min<std::uint64_t>(total, std::min(options.table_rows, kept));
+    h += "<p class=\"note\">" + (shown < total ? "The first " + with_commas(shown) + " of " : std::string("All ")) +
+         with_commas(total) + "; every one, with every device, in <a href=\"" + name + ".csv\">" + name +
+         ".csv</a> and <a href=\"" + name + ".jsonl\">" + name + ".jsonl</a>.</p>\n";
+  };
+  auto more = [&](std::uint64_t all, std::size_t listed) {
+    if (all > listed) h += "\u2026 and " + with_commas(all - listed) + " more devices (CSV)<br>";
   };
   h += "<h2>Shared identifiers</h2>\n";
-  rows_note(c.identifiers.size(), "shared_identifiers.csv");
+  if (!c.shared_by_type.empty()) {
+    h += "<p class=\"note\">By type:";
+    for (const auto& t : types)
+      if (auto it = c.shared_by_type.find(t); it != c.shared_by_type.end()) h += " " + html_escape(t) + " " + with_commas(it->second) + ";";
+    for (const auto& [t, n] : c.shared_by_type)
+      if (std::find(types.begin(), types.end(), t) == types.end()) h += " " + html_escape(t) + " " + with_commas(n) + ";";
+    h += "</p>\n";
+  }
+  rows_note(c.total_identifiers, c.identifiers.size(), "shared_identifiers");
   h += "<table><tr><th>#</th><th>type</th><th>identifier</th><th>devices</th><th>occurrences</th><th>first seen (device: forensic path)</th></tr>\n";
   for (std::size_t i = 0; i < c.identifiers.size() && i < options.table_rows; ++i) {
     const auto& s = c.identifiers[i];
     h += "<tr><td class=\"n\">" + std::to_string(i + 1) + "</td><td>" + html_escape(s.type) + "</td><td class=\"mono\">" +
-         html_escape(s.value) + "</td><td class=\"n\">" + std::to_string(s.devices.size()) + "</td><td class=\"n\">" +
+         html_escape(s.value) + "</td><td class=\"n\">" + std::to_string(s.device_count) + "</td><td class=\"n\">" +
          std::to_string(s.occurrences) + "</td><td>";
     for (const auto& d : s.devices) h += html_escape(d.label) + ": " + html_escape(d.first_path) + "<br>";
+    more(s.device_count, s.devices.size());
     h += "</td></tr>\n";
   }
   h += "</table>\n";
 
   h += "<h2>Phone numbers near ad identifiers</h2>\n";
-  rows_note(c.near.size(), "phone_near_adid.csv");
+  rows_note(c.total_near, c.near.size(), "phone_near_adid");
   h += "<table><tr><th>#</th><th>phone</th><th>ad identifier</th><th>devices</th><th>pairs</th><th>closest (bytes)</th><th>device: phone at / ad id at</th></tr>\n";
   for (std::size_t i = 0; i < c.near.size() && i < options.table_rows; ++i) {
     const auto& n = c.near[i];
     h += "<tr><td class=\"n\">" + std::to_string(i + 1) + "</td><td class=\"mono\">" + html_escape(n.phone) +
-         "</td><td class=\"mono\">" + html_escape(n.adid) + "</td><td class=\"n\">" + std::to_string(n.devices.size()) +
+         "</td><td class=\"mono\">" + html_escape(n.adid) + "</td><td class=\"n\">" + std::to_string(n.device_count) +
          "</td><td class=\"n\">" + std::to_string(n.pairs) + "</td><td class=\"n\">" + std::to_string(n.min_distance) + "</td><td>";
     for (const auto& p : n.devices)
       h += html_escape(p.label) + ": " + html_escape(p.phone_path) + " / " + html_escape(p.adid_path) + "<br>";
+    more(n.device_count, n.devices.size());
     h += "</td></tr>\n";
   }
   h += "</table>\n";
 
   h += "<h2>Carved files on several devices</h2>\n";
-  rows_note(c.files.size(), "shared_files.csv");
+  rows_note(c.total_files, c.files.size(), "shared_files");
   h += "<table><tr><th>#</th><th>SHA-256</th><th>type</th><th>bytes</th><th>devices</th><th>copies</th><th>device: offset, file, verdict</th></tr>\n";
   for (std::size_t i = 0; i < c.files.size() && i < options.table_rows; ++i) {
     const auto& f = c.files[i];
     h += "<tr><td class=\"n\">" + std::to_string(i + 1) + "</td><td class=\"mono\">" + html_escape(f.sha256) + "</td><td>" +
          html_escape(f.type) + "</td><td class=\"n\">" + with_commas(static_cast<std::uint64_t>(f.length)) +
-         "</td><td class=\"n\">" + std::to_string(f.devices.size()) + "</td><td class=\"n\">" + std::to_string(f.copies) + "</td><td>";
+         "</td><td class=\"n\">" + std::to_string(f.device_count) + "</td><td class=\"n\">" + std::to_string(f.copies) + "</td><td>";
     for (const auto& d : f.devices)
       h += html_escape(d.label) + ": " + std::to_string(d.offset) + ", " + html_escape(d.file) + ", " + html_escape(d.verdict) + "<br>";
+    more(f.device_count, f.devices.size());
     h += "</td></tr>\n";
   }
   h += "</table>\n</body></html>\n";

@@ -13,7 +13,7 @@ namespace trawl::detail {
 struct ReportOptions {
   std::string case_name;        // shown in the title, e.g. the database's file name
   std::size_t top = 30;         // identifiers in the bar chart and columns of the matrix
-  std::size_t table_rows = 500;  // rows of each table (the CSV and JSON files hold all)
+  std::size_t table_rows = 500;  // rows of each table (the CSV and JSON Lines files hold all)
 };
 
 std::string case_report_html(const Correlation& c, const ReportOptions& options);

@@ -23,9 +23,11 @@ using trawl::ExitCode;
 constexpr const char* case_overview = R"(trawl case — many devices in one case database
 
 Usage:
-  trawl case build OUTDIR... -o case.db [--force | --append]   load scan output folders
-  trawl case correlate case.db [-o DIR] [options]             shared identifiers, phones near ad ids,
-                                                              shared carved files; CSV, JSON, report.html
+  trawl case build OUTDIR... -o case.db|URL [--force | --append | --resume]
+                                                              load scan output folders (SQLite file,
+                                                              or postgresql://... for a shared case)
+  trawl case correlate case.db|URL [-o DIR] [options]         shared identifiers, phones near ad ids,
+                                                              shared carved files; CSV, JSON Lines, report.html
   trawl case schema                                           print the database schema (SQL)
   trawl case COMMAND --help                                   options of a command
 
@@ -56,9 +58,10 @@ int run_build(const std::vector<std::string>& args) {
   po::options_description desc("trawl case build OUTDIR... -o case.db [options]");
   desc.add_options()
       ("help,h", "this help")
-      ("output,o", po::value(&output), "the case database to write (SQLite)")
-      ("force", po::bool_switch(&options.force), "replace the database if it exists")
-      ("append", po::bool_switch(&options.append), "add the folders to an existing case database")
+      ("output,o", po::value(&output), "the case database to write: a SQLite file, or a postgresql:// URL (a shared case)")
+      ("force", po::bool_switch(&options.force), "replace the database file if it exists (SQLite)")
+      ("append", po::bool_switch(&options.append), "add the folders to an existing case database (a device already in it is an error)")
+      ("resume", po::bool_switch(&options.resume), "add the folders whose device is not in the case yet (after a killed build)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
   auto vm = parse(args, desc, "folder", -1, &folders);
   if (vm.count("help")) {
@@ -67,7 +70,10 @@ int run_build(const std::vector<std::string>& args) {
                  "is summary.json's device.label when the scan had one (batch manifest), else the\n"
                  "folder's name; labels must be unique in a case. The output folder of a batch scan (one\n"
                  "sub-folder per image) stands for all its scans.\n"
-                 "Example:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n";
+                 "On PostgreSQL each device is one transaction: a killed build leaves whole devices, and\n"
+                 "--resume loads the missing ones. Several builds may load into one server at once.\n"
+                 "Examples:\n  trawl case build out/phone1 out/phone2 out/laptop -o case.db\n"
+                 "  trawl case build out/phone7 -o 'postgresql://trawl@caseserver/op_nightjar' --append\n";
     return 0;
   }
   if (output.empty()) throw Error(ExitCode::usage, "case build: no database given (-o case.db)");
@@ -75,8 +81,10 @@ int run_build(const std::vector<std::string>& args) {
   std::vector<fs::path> paths(folders.begin(), folders.end());
   auto report = detail::build_case(output, paths, options);
   if (!quiet)
-    std::printf("case      %s: %llu devices loaded, %llu identifier occurrences, %llu distinct identifiers, %llu carved files (%.2f s)\n",
-                output.c_str(), static_cast<unsigned long long>(report.devices),
+    std::printf("case      %s: %llu devices loaded (%llu already there), %llu identifier occurrences, %llu distinct identifiers, "
+                "%llu carved files (%.2f s)\n",
+                detail::is_database_url(output) ? "PostgreSQL case" : output.c_str(), static_cast<unsigned long long>(report.devices),
+                static_cast<unsigned long long>(report.skipped),
                 static_cast<unsigned long long>(report.occurrences), static_cast<unsigned long long>(report.identifiers),
                 static_cast<unsigned long long>(report.carved_files), report.seconds);
   return 0;
@@ -88,10 +96,10 @@ int run_correlate(const std::vector<std::string>& args) {
   detail::ReportOptions report_options;
   std::string near = "256";
   bool force = false, quiet = false;
-  po::options_description desc("trawl case correlate case.db [-o DIR] [options]");
+  po::options_description desc("trawl case correlate case.db|postgresql://... [-o DIR] [options]");
   desc.add_options()
       ("help,h", "this help")
-      ("output,o", po::value(&output), "folder for the CSV, JSON and report.html (without it: the shared identifiers as CSV on stdout)")
+      ("output,o", po::value(&output), "folder for the CSV, JSON Lines and report.html (without it: the shared identifiers as CSV on stdout)")
       ("force", po::bool_switch(&force), "overwrite earlier outputs in that folder")
       ("min-devices", po::value(&options.min_devices), "shared = found on at least this many devices (default 2)")
       ("near", po::value(&near), "a phone number and an ad identifier at most this many bytes apart, in the image or in the "
@@ -102,8 +110,10 @@ int run_correlate(const std::vector<std::string>& args) {
   auto vm = parse(args, desc, "database", 1, &database);
   if (vm.count("help")) {
     std::cout << desc
-              << "\nWrites DIR/shared_identifiers.csv|.json, DIR/phone_near_adid.csv|.json,\n"
-                 "DIR/shared_files.csv|.json and DIR/report.html (one self-contained file).\n"
+              << "\nWrites DIR/shared_identifiers.csv|.jsonl, DIR/phone_near_adid.csv|.jsonl,\n"
+                 "DIR/shared_files.csv|.jsonl (written as the database gives the rows: memory stays\n"
+                 "bounded whatever the case's size) and DIR/report.html (one self-contained file: the\n"
+                 "top of each list, with links to the full files).\n"
                  "Example:\n  trawl case correlate case.db -o case-report/ --near 512\n";
     return 0;
   }
@@ -111,41 +121,42 @@ int run_correlate(const std::vector<std::string>& args) {
   if (options.min_devices < 1) throw Error(ExitCode::usage, "--min-devices must be at least 1");
   options.near_bytes = detail::parse_size(near, "--near");
   report_options.top = std::max<std::size_t>(1, report_options.top);
+  // The report keeps the top of each list: all devices of the matrix's columns, the first few
+  // devices of the other rows of its tables.
+  options.keep = std::max(report_options.top, report_options.table_rows);
+  options.keep_full = report_options.top;
   std::error_code ec;
-  if (!fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
-  detail::Database db(database, detail::Database::Mode::read_only, ExitCode::input);
-  auto c = detail::correlate(db, options);
+  const bool url = detail::is_database_url(database);
+  if (!url && !fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
+  auto opened = detail::open_database(database, detail::Database::Mode::read_only, ExitCode::input);
+  detail::Database& db = *opened;
 
   if (output.empty()) {
-    std::string csv = detail::shared_identifiers_csv(c);
-    std::fwrite(csv.data(), 1, csv.size(), stdout);
+    detail::IdentifierCsvStream stdout_csv(stdout);
+    detail::correlate(db, options, stdout_csv);
     return 0;
   }
-  const std::vector<std::pair<std::string, std::string>> files = {
-      {"shared_identifiers.csv", detail::shared_identifiers_csv(c)},
-      {"shared_identifiers.json", detail::shared_identifiers_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
-      {"phone_near_adid.csv", detail::phone_near_adid_csv(c)},
-      {"phone_near_adid.json", detail::phone_near_adid_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
-      {"shared_files.csv", detail::shared_files_csv(c)},
-      {"shared_files.json", detail::shared_files_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"},
-      {"report.html", ""},
-  };
   fs::path dir(output);
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
     throw Error(ExitCode::output, "case: " + detail::in_quotes(output) + " is not a folder");
+  std::vector<std::string> names = detail::CsvJsonlWriter::file_names();
+  names.push_back("report.html");
   if (!force)
-    for (const auto& [name, text] : files)
+    for (const auto& name : names)
       if (fs::exists(dir / name, ec))
         throw Error(ExitCode::output, "case: " + detail::in_quotes((dir / name).string()) + " exists (use --force to overwrite)");
   fs::create_directories(dir, ec);
   if (ec) throw Error(ExitCode::output, "cannot create " + detail::in_quotes(output) + ": " + ec.message());
-  report_options.case_name = fs::path(database).filename().string();
-  for (const auto& [name, text] : files)
-    detail::write_file_atomically(dir / name, name == "report.html" ? detail::case_report_html(c, report_options) : text);
+  report_options.case_name = url ? db.name() : fs::path(database).filename().string();
+  detail::CsvJsonlWriter writer(dir, options);
+  auto c = detail::correlate(db, options, writer);
+  writer.finish();
+  detail::write_file_atomically(dir / "report.html", detail::case_report_html(c, report_options));
   if (!quiet)
-    std::printf("correlate %zu devices: %zu shared identifiers, %zu phone/ad-id pairs within %llu bytes, %zu shared files -> %s\n",
-                c.devices.size(), c.identifiers.size(), c.near.size(), static_cast<unsigned long long>(options.near_bytes),
-                c.files.size(), (dir / "report.html").string().c_str());
+    std::printf("correlate %zu devices: %llu shared identifiers, %llu phone/ad-id pairs within %llu bytes, %llu shared files -> %s\n",
+                c.devices.size(), static_cast<unsigned long long>(c.total_identifiers),
+                static_cast<unsigned long long>(c.total_near), static_cast<unsigned long long>(options.near_bytes),
+                static_cast<unsigned long long>(c.total_files), (dir / "report.html").string().c_str());
   return 0;
 }
 

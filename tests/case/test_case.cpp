@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "host/case/correlate.hpp"
 #include "host/case/report.hpp"
@@ -153,6 +154,22 @@ class Case : public ::testing::Test {
     return out;
   }
   static json read_json(const fs::path& file) { return json::parse(read_text(file)); }
+  // A correlation's JSON Lines file: its header line, and the list of the entries after it.
+  struct Jsonl {
+    json header;
+    std::vector<json> entries;
+  };
+  static Jsonl read_jsonl(const fs::path& file) {
+    Jsonl out;
+    std::istringstream in(read_text(file));
+    std::string line;
+    while (std::getline(in, line)) {
+      json j = json::parse(line);
+      if (j["record"] == "header") out.header = j;
+      else out.entries.push_back(j);
+    }
+    return out;
+  }
   static TempDir* dir_;
 };
 TempDir* Case::dir_ = nullptr;
@@ -169,10 +186,15 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
   std::erase_if(planted, [](const auto& entry) { return entry.second.size() < 2; });
   ASSERT_EQ(planted.size(), 6u);
 
-  auto shared = read_json(dir_->path() / "report" / "shared_identifiers.json");
+  auto shared = read_jsonl(dir_->path() / "report" / "shared_identifiers.jsonl");
+  EXPECT_EQ(shared.header["schema"], "trawl-case-shared-identifiers");
+  EXPECT_EQ(shared.header["schema_version"], 2);
+  EXPECT_EQ(shared.header["min_devices"], 2);
   std::map<std::pair<std::string, std::string>, std::map<std::string, std::uint64_t>> found;
-  std::uint64_t previous = UINT64_MAX;
-  for (const auto& s : shared["identifiers"]) {
+  std::uint64_t previous = UINT64_MAX, rank = 0;
+  for (const auto& s : shared.entries) {
+    EXPECT_EQ(s["record"], "shared_identifier");
+    EXPECT_EQ(s["rank"], ++rank);
     auto& devices = found[{s["type"], s["value"]}];
     for (const auto& d : s["devices"]) devices[d["device"]] = d["first_offset"];
     EXPECT_EQ(s["device_count"].get<std::size_t>(), s["devices"].size());
@@ -180,7 +202,7 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
     previous = s["device_count"];
   }
   EXPECT_EQ(found, planted);
-  EXPECT_EQ(shared["identifiers"][0]["value"], "boss@cartel-example.com");  // the one on all four
+  EXPECT_EQ(shared.entries.at(0)["value"], "boss@cartel-example.com");  // the one on all four
 
   // The CSV says the same: one row per identifier and device.
   std::string csv = read_text(dir_->path() / "report" / "shared_identifiers.csv");
@@ -191,10 +213,10 @@ TEST_F(Case, FindsExactlyThePlantedSharedIdentifiersWithTheirDevicesAndFirstOffs
 }
 
 TEST_F(Case, PhoneNearAnAdIdIsListedWithinTheDistanceAndNotBeyondIt) {
-  auto near = read_json(dir_->path() / "report" / "phone_near_adid.json");
-  EXPECT_EQ(near["near_bytes"], 256);
-  ASSERT_EQ(near["pairs"].size(), 1u) << near.dump(2);
-  const auto& pair = near["pairs"][0];
+  auto near = read_jsonl(dir_->path() / "report" / "phone_near_adid.jsonl");
+  EXPECT_EQ(near.header["near_bytes"], 256);
+  ASSERT_EQ(near.entries.size(), 1u);
+  const auto& pair = near.entries[0];
   EXPECT_EQ(pair["phone"], "+33612345678");
   EXPECT_EQ(pair["adid"], "maid:6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f");
   ASSERT_EQ(pair["devices"].size(), 1u);  // on dev-c the two are 100 kB apart
@@ -206,24 +228,24 @@ TEST_F(Case, PhoneNearAnAdIdIsListedWithinTheDistanceAndNotBeyondIt) {
   // --near below the gap: not near any more; exactly the gap: near.
   auto r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near42") + " --near 42 -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_json(dir_->path() / "near42" / "phone_near_adid.json")["pairs"].size(), 0u);
+  EXPECT_EQ(read_jsonl(dir_->path() / "near42" / "phone_near_adid.jsonl").entries.size(), 0u);
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near43") + " --near 43 -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_json(dir_->path() / "near43" / "phone_near_adid.json")["pairs"].size(), 1u);
+  EXPECT_EQ(read_jsonl(dir_->path() / "near43" / "phone_near_adid.jsonl").entries.size(), 1u);
   // A distance large enough reaches dev-c's pair too.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "near1m") + " --near 1M -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto far = read_json(dir_->path() / "near1m" / "phone_near_adid.json");
+  auto far = read_jsonl(dir_->path() / "near1m" / "phone_near_adid.jsonl");
   bool both = false;
-  for (const auto& p : far["pairs"])
+  for (const auto& p : far.entries)
     if (p["phone"] == "+33612345678" && p["adid"] == "maid:6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f") both = p["devices"].size() == 2;
-  EXPECT_TRUE(both) << far.dump(2);
+  EXPECT_TRUE(both) << read_text(dir_->path() / "near1m" / "phone_near_adid.jsonl");
 }
 
 TEST_F(Case, APngCarvedOnTwoDevicesIsSharedByItsHash) {
-  auto files = read_json(dir_->path() / "report" / "shared_files.json");
-  ASSERT_EQ(files["files"].size(), 1u) << files.dump(2);
-  const auto& f = files["files"][0];
+  auto files = read_jsonl(dir_->path() / "report" / "shared_files.jsonl");
+  ASSERT_EQ(files.entries.size(), 1u);
+  const auto& f = files.entries[0];
   EXPECT_EQ(f["sha256"], sha256_hex(shared_png()));
   EXPECT_EQ(f["type"], "png");
   EXPECT_EQ(f["length"], shared_png().size());
@@ -242,8 +264,8 @@ TEST_F(Case, TheDatabaseHoldsEveryOccurrenceWithItsSchemaVersion) {
     std::string out = query(dir_->path() / "case.db", sql);
     return out.empty() ? out : out.substr(0, out.size() - 1);
   };
-  EXPECT_EQ(scalar("PRAGMA user_version"), "1");
-  EXPECT_EQ(scalar("SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(scalar("PRAGMA user_version"), "2");
+  EXPECT_EQ(scalar("SELECT value FROM meta WHERE key = 'schema_version'"), "2");
   EXPECT_EQ(scalar("SELECT group_concat(label, ',') FROM (SELECT label FROM devices ORDER BY label)"), "dev-a,dev-b,dev-c,dev-d");
   // Every planted occurrence is there, at its offset, under its normalised value.
   for (const auto& p : plants())
@@ -271,15 +293,15 @@ TEST_F(Case, OutputsAreTheSameWhateverTheOrderTheFoldersWereLoadedIn) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"shared_identifiers.csv", "shared_identifiers.json", "phone_near_adid.csv", "phone_near_adid.json",
-                           "shared_files.csv", "shared_files.json"})
+  for (const char* name : {"shared_identifiers.csv", "shared_identifiers.jsonl", "phone_near_adid.csv", "phone_near_adid.jsonl",
+                           "shared_files.csv", "shared_files.jsonl"})
     EXPECT_EQ(read_text(other / "report" / name), read_text(dir_->path() / "report" / name)) << name;
   // A batch output folder (one sub-folder per device, no summary of its own) loads all its scans.
   r = run(cli() + " case build " + q(dir_->path() / "scans") + " -o " + q(other / "batch.db") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(cli() + " case correlate " + q(other / "batch.db") + " -o " + q(other / "batch") + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.json"), read_text(dir_->path() / "report" / "shared_identifiers.json"));
+  EXPECT_EQ(read_text(other / "batch" / "shared_identifiers.jsonl"), read_text(dir_->path() / "report" / "shared_identifiers.jsonl"));
   // Without -o: the shared identifiers as CSV on stdout.
   r = run(cli() + " case correlate " + q(other / "case.db"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -314,9 +336,9 @@ TEST_F(Case, DeviceLabelsComeFromTheSummaryAndHostileTextIsEscaped) {
   EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;phone&quot;,=1"), std::string::npos);
   auto csv = read_text(other / "report" / "shared_identifiers.csv");
   EXPECT_NE(csv.find(",\"<script>alert('x')</script>&\"\"phone\"\",=1\","), std::string::npos) << csv;
-  auto shared = json::parse(read_text(other / "report" / "shared_identifiers.json"));
+  auto shared = read_jsonl(other / "report" / "shared_identifiers.jsonl");
   std::set<std::string> labels;
-  for (const auto& s : shared["identifiers"])
+  for (const auto& s : shared.entries)
     for (const auto& d : s["devices"]) labels.insert(d["device"]);
   EXPECT_EQ(labels, (std::set<std::string>{hostile, "dev-b"}));
 
@@ -387,12 +409,12 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((other / "x.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
   r = run(cli() + " case correlate " + q(other / "x.db"));
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("schema version 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("schema version 3"), std::string::npos) << r.err;
   // Earlier outputs are not overwritten without --force.
   r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(dir_->path() / "report"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
@@ -401,6 +423,101 @@ TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = run(cli() + " case frobnicate");
   EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+// A copy of a scan folder with extra feature records appended to its features.jsonl.
+fs::path copy_with_features(const fs::path& from, const fs::path& to, const std::vector<json>& records) {
+  fs::copy(from, to, fs::copy_options::recursive);
+  std::ofstream out(to / "features" / "features.jsonl", std::ios::app);
+  for (const auto& r : records) out << r.dump() << '\n';
+  return to;
+}
+
+json feature(const std::string& type, const std::string& value, std::int64_t offset, const std::string& path) {
+  return {{"record", "feature"}, {"type", type}, {"normalised", value}, {"raw", value}, {"offset", offset}, {"path", path},
+          {"length", static_cast<std::int64_t>(value.size())}, {"rule", type}, {"valid", true}};
+}
+
+// Regression: the first path of an identifier on a device came from whichever row SQLite took for
+// MIN(offset); two matches in one compressed stream share their offset, so it depended on load
+// order. It is now the lowest path at the lowest offset.
+TEST_F(Case, FirstPathIsTieBrokenByPathWhenTwoMatchesShareTheirOffset) {
+  TempDir other;
+  const std::string boss = "boss@cartel-example.com";
+  auto a = copy_with_features(dir_->path() / "scans" / "dev-a", other / "a",
+                              {feature("email", boss, 5, "5-GZIP-90"), feature("email", boss, 5, "5-GZIP-9")});
+  auto r = run(cli() + " case build " + q(a) + " " + q(dir_->path() / "scans" / "dev-b") + " -o " + q(other / "case.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool seen = false;
+  for (const auto& s : read_jsonl(other / "report" / "shared_identifiers.jsonl").entries)
+    if (s["value"] == boss)
+      for (const auto& d : s["devices"])
+        if (d["device"] == "a") {
+          seen = true;
+          EXPECT_EQ(d["first_offset"], 5);
+          EXPECT_EQ(d["first_path"], "5-GZIP-9");  // '9' < '90'
+          EXPECT_EQ(d["occurrences"], 3);
+        }
+  EXPECT_TRUE(seen);
+}
+
+// Nearness inside a decoded stream is measured in the stream's bytes; two streams never pair,
+// even when their positions would be near.
+TEST_F(Case, PhoneAndAdIdNearInsideOneDecodedStreamAndNotAcrossStreams) {
+  TempDir other;
+  const std::string phone = "+33699887766", adid = "maid:11111111-2222-4333-8444-555555555555";
+  const std::string far_phone = "+33611223344";
+  auto a = copy_with_features(dir_->path() / "scans" / "dev-a", other / "a",
+                              {feature("phone", phone, 900000, "900000-GZIP-10"), feature("adid", adid, 900000, "900000-GZIP-40"),
+                               feature("phone", far_phone, 900500, "900500-GZIP-12")});
+  auto r = run(cli() + " case build " + q(a) + " -o " + q(other / "case.db") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(other / "case.db") + " -o " + q(other / "report") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& n : read_jsonl(other / "report" / "phone_near_adid.jsonl").entries) {
+    pairs.insert({n["phone"].get<std::string>(), n["adid"].get<std::string>()});
+    if (n["phone"] == phone) {
+      EXPECT_EQ(n["devices"][0]["distance"], 40 - (10 + 12));
+      EXPECT_EQ(n["devices"][0]["phone_path"], "900000-GZIP-10");
+    }
+  }
+  EXPECT_TRUE(pairs.count({phone, adid}));
+  EXPECT_FALSE(pairs.count({far_phone, adid}));
+  EXPECT_EQ(query(other / "case.db", "SELECT container, stream_offset FROM occurrences WHERE path = '900000-GZIP-40'"),
+            "900000-GZIP|40\n");
+}
+
+TEST_F(Case, DeviceIdentifiersAgreeWithTheValidOccurrences) {
+  // One row per (identifier, device) with valid occurrences, with their number and lowest offset.
+  const fs::path db = dir_->path() / "case.db";
+  std::string rows = query(db, "SELECT COUNT(*) FROM device_identifiers");
+  ASSERT_NE(rows, "0\n");
+  rows.pop_back();
+  EXPECT_EQ(query(db, "SELECT (SELECT COUNT(*) FROM device_identifiers), (SELECT COUNT(*) FROM (SELECT DISTINCT identifier_id, "
+                      "device_id FROM occurrences WHERE valid = 1)), (SELECT COUNT(*) FROM device_identifiers di WHERE "
+                      "di.occurrences <> (SELECT COUNT(*) FROM occurrences o WHERE o.identifier_id = di.identifier_id AND "
+                      "o.device_id = di.device_id AND o.valid = 1) OR di.first_offset <> (SELECT MIN(o.offset) FROM "
+                      "occurrences o WHERE o.identifier_id = di.identifier_id AND o.device_id = di.device_id AND o.valid = 1))"),
+            rows + "|" + rows + "|0\n");
+}
+
+// The report holds the top of each list and says how many there are in all, with links to the
+// full CSV and JSON Lines files, which hold every entry.
+TEST_F(Case, TheReportShowsTheTopOfEachListAndLinksToTheFullFiles) {
+  TempDir other;
+  auto r = run(cli() + " case correlate " + q(dir_->path() / "case.db") + " -o " + q(other / "r") + " --table-rows 2 --top 1 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto html = read_text(other / "r" / "report.html");
+  EXPECT_NE(html.find("The first 2 of 6; every one, with every device, in <a href=\"shared_identifiers.csv\">"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"shared_identifiers.jsonl\">"), std::string::npos);
+  EXPECT_NE(html.find("All 1; every one, with every device, in <a href=\"phone_near_adid.csv\">"), std::string::npos);
+  EXPECT_EQ(read_jsonl(other / "r" / "shared_identifiers.jsonl").entries.size(), 6u);
+  EXPECT_EQ(read_text(other / "r" / "shared_identifiers.csv"), read_text(dir_->path() / "report" / "shared_identifiers.csv"));
+  // No partial file is left behind.
+  for (const auto& entry : fs::directory_iterator(other / "r")) EXPECT_NE(entry.path().extension(), ".partial") << entry.path();
 }
 
 TEST(CaseText, CsvFieldsAreQuotedAndFormulasNeutralised) {

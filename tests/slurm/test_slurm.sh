@@ -30,7 +30,7 @@ ranges=$(ls -d "$tmp"/slurm/parts/dev-big/0* | wc -l)
 "$trawl" case correlate "$tmp/local.db" -o "$tmp/local-correlation" >/dev/null
 
 python3 "$here/compare_cases.py" "$tmp/slurm/case.db" "$tmp/local.db" || { echo "FAIL: the Slurm case differs from the local one"; exit 1; }
-for f in shared_identifiers.csv shared_identifiers.json phone_near_adid.csv shared_files.csv; do
+for f in shared_identifiers.csv shared_identifiers.jsonl phone_near_adid.csv phone_near_adid.jsonl shared_files.csv; do
   cmp "$tmp/slurm/correlation/$f" "$tmp/local-correlation/$f" || { echo "FAIL: correlation $f differs"; exit 1; }
 done
 # The joined ranges against the whole-image run, file by file (timestamps aside).
@@ -39,5 +39,5 @@ diff -r -q -x summary.json -x trawl.log -x report.xml "$tmp/slurm/dev-big" "$tmp
 grep -v '<start_time>' "$tmp/slurm/dev-big/carved/report.xml" > "$tmp/a.xml"
 grep -v '<start_time>' "$tmp/local/dev-big/carved/report.xml" > "$tmp/b.xml"
 cmp "$tmp/a.xml" "$tmp/b.xml" || { echo "FAIL: the joined carve report differs"; exit 1; }
-shared=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$tmp/slurm/correlation/shared_identifiers.json")
+shared=$(($(wc -l < "$tmp/slurm/correlation/shared_identifiers.jsonl") - 1))   # less the header line
 echo "PASS: $ranges ranges of dev-big joined; case equal to the local batch ($shared shared identifiers)"
