@@ -94,7 +94,10 @@ class Search {
   // wholly in the gap (written between the pieces) and a header that breaks inside the gap
   // (chance bytes) do not count. ZIP is left out: its members each start with a signature, and a
   // piece of another archive in the gap holds several; its CRCs and central directory decide.
-  bool gap_holds_a_file_reaching_past_it(std::uint64_t e, std::uint64_t d) {
+  bool gap_holds_a_file_reaching_past_it(std::uint64_t e, std::uint64_t d, bool charged = true) {
+    auto charge = [&](std::uint64_t n) {
+      if (charged) this->charge(n);
+    };
     if (&spec_ == &zip_spec) return false;
     for (const auto& sig : spec_.signatures) {
       if (sig.bytes.empty()) continue;
@@ -937,6 +940,21 @@ void jpeg(Search& s, const CarverSpec& spec, std::uint64_t broken_at) {
   if (!best || best->score > jpeg_threshold ||
       (second && (second->score <= jpeg_threshold || second->score < jpeg_margin * best->score)))
     return;
+  // A first piece whose scan data holds a sector of one byte value took in the gap: zeros decode
+  // as flat blocks that continue the picture smoothly, and the true split (where they begin) may
+  // be one the search cannot try (the first MCU row). Found by bench/reassembly_wide.py (issue 17,
+  // Reassembly.AFirstPieceThatRunsIntoZerosIsNotTaken): a JPEG cut after its first sector, 8 KiB
+  // of zeros, then its rest, came back as head + zeros + a piece of its rest + the rest skipped.
+  const std::uint64_t sector = s.gap(0), from = ((v.start() + scan->data) / sector + 1) * sector - v.start();
+  // (These last checks are not charged: a search the budget stopped still takes its candidate,
+  // and they read at most the file's first piece and the gap once.)
+  for (std::uint64_t at = from; at + sector <= best->e; at += sector) {
+    std::array<std::byte, 512> w;
+    if (sector != w.size() || !v.has(at, w.size())) break;
+    v.read(at, w);
+    if (std::all_of(w.begin(), w.end(), [&](std::byte b) { return b == w[0]; })) return;
+  }
+  if (s.gap_holds_a_file_reaching_past_it(best->e, best->d, /*charged=*/false)) return;
   s.result.runs = {{v.start(), best->e}, {v.start() + best->e + best->d, best->carve.length - best->e}};
   best->carve.note = "reassembled from 2 fragments, gap " + std::to_string(best->d) + " bytes (DC seam score " +
                      std::to_string(best->score).substr(0, 4) + ")";

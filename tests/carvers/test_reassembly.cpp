@@ -358,6 +358,40 @@ TEST(Deflate, AZeroRunEndsTheStreamHoweverTheBytesAreHeld) {
   }
 }
 
+// Found by bench/reassembly_wide.py over a machine's pictures (issue 17): a JPEG cut in its first
+// sector of scan data, 8 KiB of zeros, then its rest. The zeros decoded as flat blocks that continued
+// the picture, the search (which cannot split in the first MCU row) found a continuation after
+// them, and head + zeros + a piece of the rest was written as valid. Nothing wrong is carved now.
+TEST(Reassembly, AFirstPieceThatRunsIntoZerosIsNotTaken) {
+  const auto files = real_files();
+  const auto& jpegs = files.at("jpeg");
+  ASSERT_GE(jpegs.size(), 4u);
+  std::vector<std::byte> bytes = random_bytes(4096, 1);
+  std::vector<std::pair<std::uint64_t, std::string>> split;
+  for (std::size_t i = 0; i < jpegs.size(); ++i) {
+    const auto& j = jpegs[i];
+    // Cut at the first sector boundary inside the scan data (after the SOS segment).
+    std::size_t sos = 2;
+    while (sos + 4 < j.size() && !(j[sos] == std::byte{0xFF} && j[sos + 1] == std::byte{0xDA})) ++sos;
+    const std::size_t cut = (sos + 2 + (std::to_integer<std::size_t>(j[sos + 2]) << 8 | std::to_integer<std::size_t>(j[sos + 3]))) / 512 * 512 + 512;
+    ASSERT_LT(cut + 1024, j.size());
+    split.push_back({bytes.size(), sha256_hex(j)});
+    bytes.insert(bytes.end(), j.begin(), j.begin() + static_cast<std::ptrdiff_t>(cut));
+    bytes.resize(bytes.size() + 8192);
+    bytes.insert(bytes.end(), j.begin() + static_cast<std::ptrdiff_t>(cut), j.end());
+    auto pad = random_bytes((4096 - bytes.size() % 4096) + 4096, 10 + i);
+    bytes.insert(bytes.end(), pad.begin(), pad.end());
+  }
+  TempDir dir;
+  MemorySource source(bytes);
+  auto o = options(dir / "o", true);
+  o.carve.types = {"jpeg"};
+  const auto report = scan(source, o);
+  for (const auto& [at, digest] : split)
+    for (const auto& f : report.carved)
+      if (f.offset == at && f.reassembled) EXPECT_EQ(f.sha256, digest) << "JPEG at " << at << ": " << f.note;
+}
+
 TEST(Reassembly, BadOptionsAreUsageErrors) {
   MemorySource source(random_bytes(100, 1));
   expect_usage_error(source, options({}, true), [](ScanOptions& o) { o.carve.max_gap = 100; });
