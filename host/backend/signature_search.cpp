@@ -53,6 +53,7 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     p.len = static_cast<std::uint8_t>(e.bytes.size());
     p.offset = e.offset;
     p.format = e.format;
+    p.align = std::max<std::uint16_t>(e.align, 1);
     for (std::size_t j = 0; j < e.bytes.size(); ++j) {
       p.mask[j] = e.mask.empty() ? 0xFF : static_cast<unsigned char>(e.mask[j]);
       p.bytes[j] = static_cast<unsigned char>(e.bytes[j]) & p.mask[j];
@@ -102,7 +103,8 @@ std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const 
       if (anchor < a.at + std::uint64_t{p.offset}) continue;  // the file would start before the data
       const std::uint64_t start = anchor - a.at - p.offset;
       if (start >= c.query->page_len || !aligned(*c.query, start)) continue;
-      if (kernels::signature_matches(p, bytes_of(c.query->data), c.query->data.size(), start))
+      if (kernels::signature_aligned(p, c.query->offset + start) &&
+          kernels::signature_matches(p, bytes_of(c.query->data), c.query->data.size(), start))
         c.hits->push_back({c.query->offset + start, p.format});
     }
     return 0;
@@ -137,7 +139,8 @@ std::vector<SignatureHit> SignatureSet::hits_from_stripes(const SignatureQuery& 
       const std::uint64_t start = i * 64 + static_cast<unsigned>(__builtin_ctzll(w));
       if (start >= q.page_len || !aligned(q, start)) continue;
       for (std::uint32_t k = 0; k < table_.count; ++k)
-        if (kernels::signature_matches(table_.patterns[k], bytes_of(q.data), q.data.size(), start))
+        if (kernels::signature_aligned(table_.patterns[k], q.offset + start) &&
+            kernels::signature_matches(table_.patterns[k], bytes_of(q.data), q.data.size(), start))
           hits.push_back({q.offset + start, table_.patterns[k].format});
     }
   }
