@@ -253,7 +253,7 @@ TEST(CarveScan, AStreamIsNotCarvedAndSaysWhy) {
 TEST(CarveScan, BadCarveOptionsAreUsageErrors) {
   MemorySource source(random_bytes(100, 1));
   auto expect_usage = [&](auto change) { test::expect_usage_error(source, carve_options({}), change); };
-  expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "mp3"}; });
+  expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "wma"}; });
   expect_usage([](ScanOptions& o) { o.carve.mode = "fast"; });
   expect_usage([](ScanOptions& o) { o.carve.align = 0; });
   expect_usage([](ScanOptions& o) {
