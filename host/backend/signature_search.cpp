@@ -38,6 +38,10 @@ struct SignatureSet::Hyperscan {
   std::unique_ptr<ScratchPool> scratch;
   std::vector<std::vector<Anchor>> anchors;  // by literal id: every pattern that has this anchor
   std::vector<std::uint32_t> anchor_len;     // by literal id
+  // Patterns with an alignment of their own (MP3/ADTS frame syncs: 512) are not in the database:
+  // their short literals would make Hyperscan confirm a match every few KiB of any data, while
+  // the starts they allow are few; find_cpu tests them at those starts directly.
+  std::vector<std::uint32_t> strided;
 };
 
 SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::make_unique<Hyperscan>()) {
@@ -68,6 +72,10 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
       j += n ? n : 1;
     }
     if (best_len == 0) throw std::invalid_argument("a signature needs at least one exact byte");
+    if (p.align > 1) {
+      hyperscan_->strided.push_back(k);
+      continue;
+    }
     std::string literal(reinterpret_cast<const char*>(p.bytes + best_at), best_len);
     auto [it, added] = literal_ids.emplace(literal, static_cast<std::uint32_t>(literals.size()));
     if (added) {
@@ -77,7 +85,7 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     }
     hyperscan_->anchors[it->second].push_back({k, best_at});
   }
-  if (literals.empty()) return;
+  if (literals.empty()) return;  // strided patterns alone need no database
   std::vector<HsExpression> expressions;
   for (const auto& literal : literals) expressions.push_back({literal, 0, "signature literal"});
   hyperscan_->database = compile_literal_database(expressions);
@@ -88,7 +96,18 @@ SignatureSet::~SignatureSet() = default;
 
 std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const {
   std::vector<SignatureHit> hits;
-  if (!hyperscan_->database || q.data.empty()) return hits;
+  if (q.data.empty()) return hits;
+  for (const auto k : hyperscan_->strided) {
+    const auto& p = table_.patterns[k];
+    // The first start in the page at an absolute multiple of p.align, then every p.align bytes.
+    for (std::uint64_t start = (p.align - q.offset % p.align) % p.align; start < q.page_len; start += p.align)
+      if (aligned(q, start) && kernels::signature_matches(p, bytes_of(q.data), q.data.size(), start))
+        hits.push_back({q.offset + start, p.format});
+  }
+  if (!hyperscan_->database) {
+    normalise(hits);
+    return hits;
+  }
   struct Context {
     const SignatureSet* set;
     const SignatureQuery* query;
