@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -41,7 +42,14 @@ struct SignatureSet::Hyperscan {
   // Patterns with an alignment of their own (MP3/ADTS frame syncs: 512) are not in the database:
   // their short literals would make Hyperscan confirm a match every few KiB of any data, while
   // the starts they allow are few; find_cpu tests them at those starts directly.
-  std::vector<std::uint32_t> strided;
+  // They are grouped by (alignment, offset), each group with the byte values that the first byte
+  // of one of its patterns allows: most aligned starts are turned down by one lookup.
+  struct Strided {
+    std::uint16_t align, offset;
+    std::vector<std::uint32_t> patterns;  // indices into the table
+    std::array<bool, 256> first{};
+  };
+  std::vector<Strided> strided;
 };
 
 SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::make_unique<Hyperscan>()) {
@@ -73,7 +81,12 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     }
     if (best_len == 0) throw std::invalid_argument("a signature needs at least one exact byte");
     if (p.align > 1) {
-      hyperscan_->strided.push_back(k);
+      auto& groups = hyperscan_->strided;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.align == p.align && x.offset == p.offset; });
+      if (g == groups.end()) g = groups.insert(groups.end(), Hyperscan::Strided{p.align, p.offset, {}, {}});
+      g->patterns.push_back(k);
+      for (unsigned b = 0; b < 256; ++b)
+        if ((b & p.mask[0]) == p.bytes[0]) g->first[b] = true;
       continue;
     }
     std::string literal(reinterpret_cast<const char*>(p.bytes + best_at), best_len);
@@ -97,12 +110,16 @@ SignatureSet::~SignatureSet() = default;
 std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const {
   std::vector<SignatureHit> hits;
   if (q.data.empty()) return hits;
-  for (const auto k : hyperscan_->strided) {
-    const auto& p = table_.patterns[k];
-    // The first start in the page at an absolute multiple of p.align, then every p.align bytes.
-    for (std::uint64_t start = (p.align - q.offset % p.align) % p.align; start < q.page_len; start += p.align)
-      if (aligned(q, start) && kernels::signature_matches(p, bytes_of(q.data), q.data.size(), start))
-        hits.push_back({q.offset + start, p.format});
+  const auto* data = bytes_of(q.data);
+  for (const auto& g : hyperscan_->strided) {
+    // The first start in the page at an absolute multiple of g.align, then every g.align bytes.
+    for (std::uint64_t start = (g.align - q.offset % g.align) % g.align; start < q.page_len; start += g.align) {
+      const std::uint64_t at = start + g.offset;
+      if (at >= q.data.size() || !g.first[data[at]] || !aligned(q, start)) continue;
+      for (const auto k : g.patterns)
+        if (kernels::signature_matches(table_.patterns[k], data, q.data.size(), start))
+          hits.push_back({q.offset + start, table_.patterns[k].format});
+    }
   }
   if (!hyperscan_->database) {
     normalise(hits);
