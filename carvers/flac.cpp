@@ -1,9 +1,10 @@
 // FLAC: "fLaC", metadata blocks up to the one flagged last (STREAMINFO first), then frames. A
 // frame header starts with the sync 0xFFF8/0xFFF9, is checked field by field and by its CRC-8,
-// and the frame ends where the next frame header starts and the CRC-16 over the frame (its
-// stored CRC included) comes to zero. The file ends when the frames hold the total sample count
-// of STREAMINFO. A stream whose STREAMINFO has no count (written without seeking back) has no
-// end the walk can tell from what follows it: it is never `valid`.
+// and the frame is read to its end (every subframe: constant, verbatim, fixed or LPC with its
+// Rice-coded residual), where the CRC-16 over the frame, stored CRC included, must be zero.
+// The file ends when the frames hold STREAMINFO's total sample count, or, where STREAMINFO has
+// none (a stream written without seeking back), after the last frame that another frame header
+// does not follow.
 #include <array>
 
 #include "carvers/formats.hpp"
@@ -41,7 +42,107 @@ struct StreamInfo {
 struct FrameHeader {
   std::uint64_t length;  // header bytes, CRC-8 included
   std::uint64_t samples;
+  unsigned channel_code;  // 0-7: independent channels, 8-10: left/side, side/right, mid/side
+  unsigned bits;          // bits per sample
 };
+
+// Reads bits most significant first from a view position on. Every read goes through the view
+// (a read past its end throws EndOfView).
+class BitReader {
+ public:
+  BitReader(const ByteView& v, std::uint64_t pos) : v_(v), pos_(pos) {}
+  std::uint64_t read(unsigned n) {
+    std::uint64_t r = 0;
+    for (unsigned i = 0; i < n; ++i) {
+      r = r << 1 | ((v_.u8(pos_) >> (7 - bit_)) & 1u);
+      if (++bit_ == 8) bit_ = 0, ++pos_;
+    }
+    return r;
+  }
+  // Zero bits up to the next one bit (consumed); nullopt past `limit` zeros.
+  std::optional<std::uint64_t> unary(std::uint64_t limit) {
+    std::uint64_t n = 0;
+    for (;;) {
+      if (bit_ == 0) {
+        while (v_.u8(pos_) == 0) {  // whole zero bytes at once
+          n += 8, ++pos_;
+          if (n > limit) return std::nullopt;
+        }
+      }
+      if (read(1)) return n;
+      if (++n > limit) return std::nullopt;
+    }
+  }
+  // Skips to the next byte boundary; false when the skipped bits are not zero.
+  bool align() {
+    if (bit_ == 0) return true;
+    return read(8 - bit_) == 0;
+  }
+  std::uint64_t byte_pos() const { return pos_; }
+
+ private:
+  const ByteView& v_;
+  std::uint64_t pos_;
+  unsigned bit_ = 0;
+};
+
+// Reads a subframe's residual (the partitioned Rice codes); false when it cannot be one.
+bool skip_residual(BitReader& r, std::uint64_t block, unsigned order) {
+  const unsigned method = static_cast<unsigned>(r.read(2));
+  if (method > 1) return false;
+  const unsigned param_bits = method == 0 ? 4 : 5, escape = method == 0 ? 15 : 31;
+  const unsigned partition_order = static_cast<unsigned>(r.read(4));
+  const std::uint64_t partitions = std::uint64_t{1} << partition_order;
+  if (block % partitions != 0 || (block >> partition_order) < order) return false;
+  for (std::uint64_t p = 0; p < partitions; ++p) {
+    const std::uint64_t n = (block >> partition_order) - (p == 0 ? order : 0);
+    const unsigned param = static_cast<unsigned>(r.read(param_bits));
+    if (param == escape) {
+      const unsigned raw = static_cast<unsigned>(r.read(5));
+      for (std::uint64_t i = 0; i < n; ++i) r.read(raw);
+      continue;
+    }
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!r.unary(std::uint64_t{1} << 20)) return false;
+      r.read(param);
+    }
+  }
+  return true;
+}
+
+// Reads one subframe of `bits` bits per sample; false when it cannot be one.
+bool skip_subframe(BitReader& r, std::uint64_t block, unsigned bits) {
+  if (r.read(1) != 0) return false;
+  const unsigned type = static_cast<unsigned>(r.read(6));
+  if (r.read(1)) {  // wasted bits per sample: unary, plus one
+    const auto k = r.unary(32);
+    if (!k || *k + 1 >= bits) return false;
+    bits -= static_cast<unsigned>(*k + 1);
+  }
+  if (type == 0) {  // CONSTANT
+    r.read(bits);
+    return true;
+  }
+  if (type == 1) {  // VERBATIM
+    for (std::uint64_t i = 0; i < block; ++i) r.read(bits);
+    return true;
+  }
+  if (type >= 8 && type <= 12) {  // FIXED, order 0-4
+    const unsigned order = type - 8;
+    for (unsigned i = 0; i < order; ++i) r.read(bits);
+    return skip_residual(r, block, order);
+  }
+  if (type >= 32) {  // LPC, order 1-32
+    const unsigned order = type - 31;
+    for (unsigned i = 0; i < order; ++i) r.read(bits);
+    const unsigned precision = static_cast<unsigned>(r.read(4)) + 1;
+    if (precision == 16) return false;
+    r.read(5);  // shift
+    for (unsigned i = 0; i < order; ++i) r.read(precision);
+    return skip_residual(r, block, order);
+  }
+  return false;
+}
 
 // The frame header at pos, checked against STREAMINFO and by its CRC-8; nullopt when it is not one.
 std::optional<FrameHeader> frame_header(const ByteView& v, std::uint64_t pos, const StreamInfo& si, unsigned strategy) {
@@ -80,7 +181,7 @@ std::optional<FrameHeader> frame_header(const ByteView& v, std::uint64_t pos, co
   for (std::uint64_t i = pos; i < p; ++i) crc = crc8_table[crc ^ v.u8(i)];
   if (crc != v.u8(p)) return std::nullopt;
   if (samples > si.max_block) return std::nullopt;
-  return FrameHeader{p + 1 - pos, samples};
+  return FrameHeader{p + 1 - pos, samples, channel_code, size_code ? bits_of[size_code] : si.bits};
 }
 
 Carve walk(const ByteView& v) {
@@ -114,30 +215,29 @@ Carve walk(const ByteView& v) {
     if (!header) return pos == first_frame ? corrupt(pos, "bad first frame header") : corrupt(pos, "bad frame header");
     samples += header->samples;
     const bool last = si.total_samples != 0 && samples >= si.total_samples;
-    // The frame's end: CRC-16 over it (stored CRC included) is zero there, and, unless this is
-    // the last frame, the next frame header starts there.
+    // The frame's end: its subframes read bit by bit (one per channel, the side channel one bit
+    // wider), zero padding to a byte, then the CRC-16, which over the whole frame (stored CRC
+    // included) must come to zero.
+    BitReader r(v, pos + header->length);
+    const unsigned channels = header->channel_code < 8 ? header->channel_code + 1 : 2;
+    for (unsigned ch = 0; ch < channels; ++ch) {
+      const bool side = (header->channel_code == 8 && ch == 1) || (header->channel_code == 9 && ch == 0) ||
+                        (header->channel_code == 10 && ch == 1);
+      if (!skip_subframe(r, header->samples, header->bits + (side ? 1 : 0))) return corrupt(pos, "a subframe that is not one");
+    }
+    if (!r.align()) return corrupt(pos, "frame padding is not zero");
+    const std::uint64_t end = r.byte_pos() + 2;
+    if (end - pos > max_frame) return corrupt(pos, "frame longer than any FLAC frame");
     std::uint16_t crc = 0;
-    const std::uint64_t limit = pos + max_frame;
-    std::uint64_t p = pos, end = 0;
-    while (p < limit) {
-      auto w = v.window(p, limit - p);
-      bool found = false;
-      for (std::size_t i = 0; i < w.size(); ++i) {
-        crc = static_cast<std::uint16_t>((crc << 8) ^ crc16_table[((crc >> 8) ^ std::to_integer<unsigned>(w[i])) & 0xFF]);
-        const std::uint64_t at = p + i + 1;
-        if (crc != 0 || at < pos + header->length + 2) continue;
-        if (last || (v.has(at, 2) && v.u8(at) == 0xFF && frame_header(v, at, si, strategy))) {
-          end = at;
-          found = true;
-          break;
-        }
-      }
-      if (found) break;
+    for (std::uint64_t p = pos; p < end;) {
+      auto w = v.window(p, end - p);
+      for (auto b : w) crc = static_cast<std::uint16_t>((crc << 8) ^ crc16_table[((crc >> 8) ^ std::to_integer<unsigned>(b)) & 0xFF]);
       p += w.size();
     }
-    if (!end) return corrupt(pos, "frame longer than any FLAC frame");
+    if (crc != 0) return corrupt(pos, "frame CRC-16 mismatch");
     pos = end;
     if (last) return samples == si.total_samples ? valid(pos) : corrupt(pos, "more samples than STREAMINFO says");
+    if (si.total_samples == 0 && !frame_header(v, pos, si, strategy)) return valid(pos);
   }
 }
 

@@ -4,7 +4,8 @@
 # Two seconds each: a few KiB to a quarter MiB. AMR has no encoder in Debian's ffmpeg; the tests
 # write those streams themselves (samples.hpp).
 # Made once per build tree: into a fresh folder renamed to $1 when complete, so test processes
-# that run side by side never see half a set (a loser of the race drops its own copy).
+# that run side by side never see half a set (a loser of the race drops its own copy). A change
+# to this list renames the folder (tests/carvers/CMakeLists.txt) so that it is made again.
 set -eu
 [ -d "$1" ] && exit 0
 tmp="$1.tmp.$$"
@@ -26,6 +27,9 @@ f -f lavfi -i "$sine" -c:a aac -b:a 64k -f adts lc.aac
 f -f lavfi -i "$noise" -c:a aac -b:a 32k -ac 2 -f adts stereo.aac
 f -f lavfi -i "anoisesrc=d=2:c=white:r=44100:a=0.2:seed=3" -c:a flac noise.flac
 f -f lavfi -i "$sine" -c:a flac -sample_fmt s16 sine.flac
+# Its last frame's CRC-16 comes to zero by chance 4 KiB before the frame's end (a walk that took
+# the first zero for the end cut the file short).
+f -f lavfi -i "anoisesrc=d=1:c=pink:r=48000:a=0.2:seed=20" -c:a flac chance-zero.flac
 f -f lavfi -i "$video" -f lavfi -i "$sine" -c:v libvpx -b:v 100k -c:a libopus clip.webm
 f -f lavfi -i "$video" -f lavfi -i "$sine" -c:v mpeg1video -c:a mp2 clip.mkv
 f -f lavfi -i "$video" -f lavfi -i "$sine" -c:v mpeg1video -c:a mp2 -f mpeg clip.mpg

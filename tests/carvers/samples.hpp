@@ -299,6 +299,7 @@ inline std::vector<Sample> collect_samples(const fs::path& dir, std::vector<std:
     add_file("stereo.aac (ffmpeg ADTS)", m / "stereo.aac", "adts", "adts", -1, true);
     add_file("noise.flac (ffmpeg)", m / "noise.flac", "flac", "flac");
     add_file("sine.flac (ffmpeg)", m / "sine.flac", "flac", "flac");
+    add_file("chance-zero.flac (ffmpeg)", m / "chance-zero.flac", "flac", "flac");
     add_file("clip.webm (ffmpeg VP8 + Opus)", m / "clip.webm", "matroska", "webm");
     add_file("clip.mkv (ffmpeg)", m / "clip.mkv", "matroska", "matroska");
     add_file("clip.mpg (ffmpeg MPEG-1 system)", m / "clip.mpg", "mpeg-ps", "mpeg1-ps", -1, true);
