@@ -31,7 +31,9 @@ Carve walk(const ByteView& v) {
   std::uint64_t frames = 0, speech = 0;
   while (v.has(pos, 1)) {
     const unsigned h = v.u8(pos), type = (h >> 3) & 15;
-    if ((h & 0x83) != 0 || sizes[type] == invalid) break;
+    // F bit 0, padding 0, and the quality bit 1: a recorder stores only good frames (Q 0 marks a
+    // frame damaged in transmission), and it halves the bytes after a file that read as frames.
+    if ((h & 0x87) != 0x04 || sizes[type] == invalid) break;
     if (type < first_silence) {
       if (speech >= learning_frames && !(used & (1u << type))) break;
       used |= static_cast<std::uint16_t>(1u << type);

@@ -196,8 +196,8 @@ inline std::vector<std::byte> make_rar5() {
 inline std::vector<std::byte> make_amr(bool wide, std::size_t frames, std::uint64_t seed) {
   std::vector<std::byte> b;
   put_text(b, wide ? "#!AMR-WB\n" : "#!AMR\n");
-  const unsigned speech = wide ? 8 : 7, sid = wide ? 9 : 8;                  // 23.85 / 12.2 kbit/s; comfort noise
-  const std::size_t speech_bytes = wide ? 60 : 31, sid_bytes = 5;
+  const unsigned speech = wide ? 2 : 7, sid = wide ? 9 : 8;                  // 12.65 / 12.2 kbit/s; comfort noise
+  const std::size_t speech_bytes = wide ? 32 : 31, sid_bytes = 5;
   const auto bits = random_bytes(frames * 64, seed);
   for (std::size_t i = 0; i < frames; ++i) {
     const bool silent = i % 50 >= 40;  // 0.2 s of every second
@@ -307,8 +307,8 @@ inline std::vector<Sample> collect_samples(const fs::path& dir, std::vector<std:
   } else {
     missing.push_back("ogg, mp3, adts, flac, matroska, mpeg-ps (ffmpeg)");
   }
-  out.push_back({"hand-built AMR", "amr", "amr", make_amr(false, 150, 31), 2000, true});
-  out.push_back({"hand-built AMR-WB", "amr", "amr-wb", make_amr(true, 150, 32), 2000, true});
+  out.push_back({"hand-built AMR", "amr", "amr", make_amr(false, 140, 31), 2000, true});
+  out.push_back({"hand-built AMR-WB", "amr", "amr-wb", make_amr(true, 140, 33), 2000, true});
   // Where damage must be caught, for formats whose middle is unchecked payload: the structure
   // that holds the verdict.
   for (auto& s : out) {
