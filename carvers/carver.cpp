@@ -20,10 +20,12 @@ std::string_view to_string(Verdict v) {
 
 std::span<const CarverSpec* const> all_carvers() {
   // Order only fixes the numbering of formats within a run; outputs are sorted by offset.
-  static const std::array<const CarverSpec*, 17> specs{
+  static const std::array<const CarverSpec*, 24> specs{
       &jpeg_spec, &png_spec,    &gif_spec,        &bmp_spec,        &tiff_spec,           &riff_spec,
       &pdf_spec,  &zip_spec,    &gzip_spec,       &sqlite_spec,     &sqlite_wal_spec,     &sqlite_journal_spec,
-      &isobmff_spec, &sevenzip_spec, &rar_spec,   &pe_spec,         &elf_spec};
+      &isobmff_spec, &sevenzip_spec, &rar_spec,   &pe_spec,         &elf_spec,
+      &ogg_spec,  &mp3_spec,    &amr_spec,        &adts_spec,       &flac_spec,           &matroska_spec,
+      &mpeg_ps_spec};
   return specs;
 }
 

@@ -46,6 +46,10 @@ struct Signature {
   std::string_view bytes;  // literal bytes, at most 16
   std::string_view mask;   // empty: every byte must match; else one byte per byte, 0x00 = any value
   std::uint16_t offset = 0;  // where the bytes lie from the file's first byte (ISO-BMFF "ftyp": 4)
+  // Only files that start at image offsets that are multiples of this (1: anywhere). For a
+  // signature that random data and the file's own body match often (MP3 and ADTS frame syncs),
+  // 512: a file system starts a file on a sector; the search drops the rest before any walk.
+  std::uint16_t align = 1;
 };
 
 struct CarverSpec {

@@ -22,5 +22,12 @@ extern const CarverSpec sevenzip_spec;
 extern const CarverSpec rar_spec;
 extern const CarverSpec pe_spec;
 extern const CarverSpec elf_spec;
+extern const CarverSpec ogg_spec;
+extern const CarverSpec mp3_spec;
+extern const CarverSpec amr_spec;
+extern const CarverSpec adts_spec;
+extern const CarverSpec flac_spec;
+extern const CarverSpec matroska_spec;
+extern const CarverSpec mpeg_ps_spec;
 
 }  // namespace trawl::carvers

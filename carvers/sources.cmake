@@ -20,5 +20,12 @@ set(TRAWL_CARVER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/rar.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/elf.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ogg.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mp3.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/amr.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/adts.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/flac.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/matroska.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mpeg_ps.cpp
   ${CMAKE_CURRENT_LIST_DIR}/reassemble.cpp
 )

@@ -22,6 +22,7 @@ struct SignaturePattern {
   uint8_t len;             // 1..16
   uint16_t offset;         // where the bytes lie from the file's first byte
   uint16_t format;         // the caller's format number
+  uint16_t align;          // >= 1: only file starts at absolute offsets that are multiples of this
 };
 
 inline constexpr uint32_t max_signatures = 48;
@@ -43,6 +44,11 @@ TRAWL_HD_INLINE bool signature_matches(const SignaturePattern& p, const unsigned
   return true;
 }
 
+// True when a file may start at this absolute image offset for pattern p (its own alignment).
+TRAWL_HD_INLINE bool signature_aligned(const SignaturePattern& p, uint64_t absolute) {
+  return p.align <= 1 || absolute % p.align == 0;
+}
+
 struct SignatureStripeItem {
   SignatureTable table;
   const unsigned char* data;  // chunk bytes from the page start: page, then margin
@@ -61,7 +67,7 @@ struct SignatureStripeItem {
       if (s >= starts) break;
       if (align > 1 && (base + s) % align != 0) continue;
       for (uint32_t k = 0; k < table.count; ++k) {
-        if (signature_matches(table.patterns[k], data, data_len, s)) {
+        if (signature_aligned(table.patterns[k], base + s) && signature_matches(table.patterns[k], data, data_len, s)) {
           word |= uint64_t{1} << b;
           break;
         }

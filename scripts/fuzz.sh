@@ -14,6 +14,7 @@ seconds=${1:-10}
 formats=("$@")
 if [[ ${#formats[@]} -eq 0 ]]; then
   formats=(jpeg png gif bmp tiff riff pdf zip gzip sqlite sqlite_wal sqlite_journal isobmff 7z rar pe elf
+           ogg mp3 amr adts flac matroska mpeg_ps
            rule_pack inflate block_file hashset_import hash_set block_db ewf filesystem)
 fi
 build=build-fuzz

@@ -8,7 +8,9 @@ Sources, all from Debian packages or made by Debian tools from them: forensics-s
 (photos, PNG, PDF, DOCX/ODT, WAV, AVI, MP4), every JPEG/PNG/GIF/PDF/JAR/GZIP under /usr/share,
 ELF binaries and libraries from /usr/bin and /usr/lib, PNGs converted to BMP, TIFF, GIF (netpbm)
 and WebP (cwebp), 7z archives of documentation folders (p7zip), SQLite databases made with
-python3's sqlite3 module.
+python3's sqlite3 module, media made by ffmpeg from its test signals (OGG Opus/Vorbis, MP3, AAC in
+ADTS, FLAC, WebM/Matroska, MPEG-PS; seconds long, parameters drawn from the seed) beside the
+OGG and MP3 files of forensics-samples-files.
 
 Layout: each file starts at a sector boundary (512 bytes; some at 4096) after filler (random bytes,
 zeros, or text-like bytes, a whole number of sectors). About 10 % of the files (30 % of the JPEGs)
@@ -81,6 +83,8 @@ def collect(rng, work):
     add("riff", "wav", files_under([fs + "/**/*.wav", "/usr/share/sounds/**/*.wav"]), b"RIFF")
     add("riff", "avi", files_under([fs + "/**/*.avi"]), b"RIFF")
     add("isobmff", "mp4", files_under([fs + "/**/*.mp4"]), b"ftyp", 4)
+    add("ogg", "ogg", files_under([fs + "/**/*.ogg"]), b"OggS")
+    add("mp3", "mp3", files_under([fs + "/**/*.mp3"]))
     add("elf", "elf", files_under(["/usr/bin/*", "/usr/lib/x86_64-linux-gnu/*.so*"], min_size=8192, max_size=8 << 20), b"\x7fELF")
     for k in c:
         rng.shuffle(c[k])
@@ -121,6 +125,23 @@ def collect(rng, work):
         con.commit()
         con.close()
         c.setdefault("sqlite", []).append(("sqlite", out))
+    # Media from ffmpeg's own test signals (skipped where ffmpeg is missing).
+    if shutil.which("ffmpeg"):
+        media = [("ogg", "opus", ["-c:a", "libopus", "-b:a", "24k"]), ("ogg", "ogg", ["-c:a", "libvorbis"]),
+                 ("mp3", "mp3", ["-c:a", "libmp3lame"]), ("adts", "aac", ["-c:a", "aac", "-f", "adts"]),
+                 ("flac", "flac", ["-c:a", "flac"]), ("matroska", "webm", ["-c:v", "libvpx", "-b:v", "200k"]),
+                 ("matroska", "mkv", ["-c:v", "mpeg1video"]), ("mpeg-ps", "mpg", ["-c:v", "mpeg1video", "-f", "mpeg"])]
+        for i in range(48):
+            kind, ext, codec = media[i % len(media)]
+            seconds = rng.choice([1, 2, 3, 5, 8])
+            if kind in ("matroska", "mpeg-ps"):
+                src = ["-f", "lavfi", "-i", "testsrc=size=%dx%d:rate=25:duration=%d" % (rng.choice([160, 320]), 120, seconds)]
+            else:
+                src = ["-f", "lavfi", "-i", "anoisesrc=d=%d:c=pink:r=%d:a=0.2:seed=%d" % (seconds, rng.choice([22050, 44100, 48000]), i)]
+            out = os.path.join(work, "media%02d.%s" % (i, ext))
+            if subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-fflags", "+bitexact", "-flags",
+                               "+bitexact", *src, *codec, out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+                c.setdefault(kind, []).append((ext, out))
     for k in c:
         c[k].sort(key=lambda e: e[1])
         rng.shuffle(c[k])
@@ -129,7 +150,8 @@ def collect(rng, work):
 
 # How much of the image each type gets: roughly what a phone or laptop disk holds.
 WEIGHTS = {"jpeg": 24, "png": 12, "gif": 3, "bmp": 3, "tiff": 3, "pdf": 6, "zip": 10, "gzip": 10, "riff": 6,
-           "isobmff": 4, "elf": 10, "7z": 4, "sqlite": 5}
+           "isobmff": 4, "elf": 10, "7z": 4, "sqlite": 5, "ogg": 1, "mp3": 1, "adts": 1, "flac": 1, "matroska": 1,
+           "mpeg-ps": 1}
 
 
 def filler(rng, sectors):

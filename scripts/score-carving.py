@@ -30,6 +30,9 @@ EXT_TYPE = {
     "webp": "riff", "riff": "riff", "mp4": "isobmff", "mov": "isobmff", "3gp": "isobmff", "m4a": "isobmff",
     "heic": "isobmff", "avif": "isobmff", "elf": "elf", "exe": "pe", "dll": "pe", "7z": "7z", "rar": "rar",
     "sqlite": "sqlite", "sqlite-wal": "sqlite-wal", "sqlite-journal": "sqlite-journal",
+    "ogg": "ogg", "opus": "ogg", "ogv": "ogg", "oga": "ogg", "mp3": "mp3", "amr": "amr", "awb": "amr", "aac": "adts",
+    "flac": "flac", "mkv": "matroska", "webm": "matroska", "mka": "matroska", "mpg": "mpeg-ps", "mpeg": "mpeg-ps",
+    "vob": "mpeg-ps",
 }
 SKIP = {"report.xml", "files.jsonl", "audit.txt", "summary.json", "trawl.log", "hashes.txt"}
 

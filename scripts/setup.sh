@@ -21,6 +21,9 @@ packages=(
 packages+=(strace time)
 # PDF reassembly tests: qpdf rewrites the system's PDFs with classic xref tables.
 packages+=(qpdf)
+# Media carver tests (OGG, MP3, FLAC, ADTS AAC, AMR, Matroska/WebM, MPEG-PS): ffmpeg writes them all
+# from its own test-signal sources.
+packages+=(ffmpeg)
 # Hyperscan is packaged for x86-64 only; elsewhere its API-compatible fork vectorscan (the two
 # -dev packages conflict, so exactly one is asked for).
 if [[ "$(dpkg --print-architecture)" == "amd64" ]]; then

@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -38,6 +39,17 @@ struct SignatureSet::Hyperscan {
   std::unique_ptr<ScratchPool> scratch;
   std::vector<std::vector<Anchor>> anchors;  // by literal id: every pattern that has this anchor
   std::vector<std::uint32_t> anchor_len;     // by literal id
+  // Patterns with an alignment of their own (MP3/ADTS frame syncs: 512) are not in the database:
+  // their short literals would make Hyperscan confirm a match every few KiB of any data, while
+  // the starts they allow are few; find_cpu tests them at those starts directly.
+  // They are grouped by (alignment, offset), each group with the byte values that the first byte
+  // of one of its patterns allows: most aligned starts are turned down by one lookup.
+  struct Strided {
+    std::uint16_t align, offset;
+    std::vector<std::uint32_t> patterns;  // indices into the table
+    std::array<bool, 256> first{};
+  };
+  std::vector<Strided> strided;
 };
 
 SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::make_unique<Hyperscan>()) {
@@ -53,6 +65,7 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     p.len = static_cast<std::uint8_t>(e.bytes.size());
     p.offset = e.offset;
     p.format = e.format;
+    p.align = std::max<std::uint16_t>(e.align, 1);
     for (std::size_t j = 0; j < e.bytes.size(); ++j) {
       p.mask[j] = e.mask.empty() ? 0xFF : static_cast<unsigned char>(e.mask[j]);
       p.bytes[j] = static_cast<unsigned char>(e.bytes[j]) & p.mask[j];
@@ -67,6 +80,15 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
       j += n ? n : 1;
     }
     if (best_len == 0) throw std::invalid_argument("a signature needs at least one exact byte");
+    if (p.align > 1) {
+      auto& groups = hyperscan_->strided;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.align == p.align && x.offset == p.offset; });
+      if (g == groups.end()) g = groups.insert(groups.end(), Hyperscan::Strided{p.align, p.offset, {}, {}});
+      g->patterns.push_back(k);
+      for (unsigned b = 0; b < 256; ++b)
+        if ((b & p.mask[0]) == p.bytes[0]) g->first[b] = true;
+      continue;
+    }
     std::string literal(reinterpret_cast<const char*>(p.bytes + best_at), best_len);
     auto [it, added] = literal_ids.emplace(literal, static_cast<std::uint32_t>(literals.size()));
     if (added) {
@@ -76,7 +98,7 @@ SignatureSet::SignatureSet(std::span<const Entry> entries) : hyperscan_(std::mak
     }
     hyperscan_->anchors[it->second].push_back({k, best_at});
   }
-  if (literals.empty()) return;
+  if (literals.empty()) return;  // strided patterns alone need no database
   std::vector<HsExpression> expressions;
   for (const auto& literal : literals) expressions.push_back({literal, 0, "signature literal"});
   hyperscan_->database = compile_literal_database(expressions);
@@ -87,7 +109,22 @@ SignatureSet::~SignatureSet() = default;
 
 std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const {
   std::vector<SignatureHit> hits;
-  if (!hyperscan_->database || q.data.empty()) return hits;
+  if (q.data.empty()) return hits;
+  const auto* data = bytes_of(q.data);
+  for (const auto& g : hyperscan_->strided) {
+    // The first start in the page at an absolute multiple of g.align, then every g.align bytes.
+    for (std::uint64_t start = (g.align - q.offset % g.align) % g.align; start < q.page_len; start += g.align) {
+      const std::uint64_t at = start + g.offset;
+      if (at >= q.data.size() || !g.first[data[at]] || !aligned(q, start)) continue;
+      for (const auto k : g.patterns)
+        if (kernels::signature_matches(table_.patterns[k], data, q.data.size(), start))
+          hits.push_back({q.offset + start, table_.patterns[k].format});
+    }
+  }
+  if (!hyperscan_->database) {
+    normalise(hits);
+    return hits;
+  }
   struct Context {
     const SignatureSet* set;
     const SignatureQuery* query;
@@ -102,7 +139,8 @@ std::vector<SignatureHit> SignatureSet::find_cpu(const SignatureQuery& q) const 
       if (anchor < a.at + std::uint64_t{p.offset}) continue;  // the file would start before the data
       const std::uint64_t start = anchor - a.at - p.offset;
       if (start >= c.query->page_len || !aligned(*c.query, start)) continue;
-      if (kernels::signature_matches(p, bytes_of(c.query->data), c.query->data.size(), start))
+      if (kernels::signature_aligned(p, c.query->offset + start) &&
+          kernels::signature_matches(p, bytes_of(c.query->data), c.query->data.size(), start))
         c.hits->push_back({c.query->offset + start, p.format});
     }
     return 0;
@@ -137,7 +175,8 @@ std::vector<SignatureHit> SignatureSet::hits_from_stripes(const SignatureQuery& 
       const std::uint64_t start = i * 64 + static_cast<unsigned>(__builtin_ctzll(w));
       if (start >= q.page_len || !aligned(q, start)) continue;
       for (std::uint32_t k = 0; k < table_.count; ++k)
-        if (kernels::signature_matches(table_.patterns[k], bytes_of(q.data), q.data.size(), start))
+        if (kernels::signature_aligned(table_.patterns[k], q.offset + start) &&
+            kernels::signature_matches(table_.patterns[k], bytes_of(q.data), q.data.size(), start))
           hits.push_back({q.offset + start, table_.patterns[k].format});
     }
   }

@@ -42,6 +42,7 @@ class SignatureSet {
     std::string_view bytes;  // 1..16 bytes
     std::string_view mask;   // empty, or one byte per byte (0x00 = any)
     std::uint16_t offset;    // of the bytes from the file's first byte
+    std::uint16_t align = 1;  // only file starts at absolute offsets that are multiples of this
   };
   // Throws std::invalid_argument on a signature without any exact byte, or too many of them.
   explicit SignatureSet(std::span<const Entry> entries);

@@ -184,7 +184,8 @@ int run_scan(const std::vector<std::string>& args) {
       ("progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")
       ("quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr")
       ("carve", po::value(&carve), "formats to carve: all, none, or a list of jpeg,png,gif,bmp,tiff,riff,pdf,zip,gzip,"
-                                   "sqlite,sqlite-wal,sqlite-journal,isobmff,7z,rar,pe,elf (default all)")
+                                   "sqlite,sqlite-wal,sqlite-journal,isobmff,7z,rar,pe,elf,ogg,mp3,amr,adts,flac,matroska,"
+                                   "mpeg-ps (default all)")
       ("carve-mode", po::value(&carve_mode), "validated (only files whose structure checks out) or headers (foremost-like)")
       ("max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")
       ("carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")

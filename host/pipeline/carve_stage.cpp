@@ -19,7 +19,7 @@ namespace {
 std::vector<SignatureSet::Entry> signature_entries(const std::vector<const carvers::CarverSpec*>& carvers) {
   std::vector<SignatureSet::Entry> entries;
   for (std::size_t f = 0; f < carvers.size(); ++f)
-    for (const auto& s : carvers[f]->signatures) entries.push_back({static_cast<std::uint16_t>(f), s.bytes, s.mask, s.offset});
+    for (const auto& s : carvers[f]->signatures) entries.push_back({static_cast<std::uint16_t>(f), s.bytes, s.mask, s.offset, s.align});
   return entries;
 }
 

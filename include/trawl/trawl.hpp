@@ -96,8 +96,8 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions
 // report (carved/report.xml) and JSON Lines records. Needs a random-access source.
 struct CarveOptions {
   // Formats to carve, by name (jpeg, png, gif, bmp, tiff, riff, pdf, zip, gzip, sqlite, sqlite-wal,
-  // sqlite-journal, isobmff, 7z, rar, pe, elf), or {"all"}. Empty: no carving (the library's default;
-  // `trawl scan` carves all by default).
+  // sqlite-journal, isobmff, 7z, rar, pe, elf, ogg, mp3, amr, adts, flac, matroska, mpeg-ps), or
+  // {"all"}. Empty: no carving (the library's default; `trawl scan` carves all by default).
   std::vector<std::string> types;
   // "validated": only files whose structure was walked to its end and checked are carved.
   // "headers": every plausible header is carved, foremost-like (for comparison).

@@ -191,6 +191,26 @@ inline std::vector<std::byte> make_rar5() {
   return b;
 }
 
+// AMR (narrowband) or AMR-WB speech in the RFC 4867 storage format, as a phone records it: the
+// magic line, then 20 ms frames of one mode with a stretch of silence (a comfort-noise frame and
+// no-data frames, as discontinuous transmission writes them). Debian's ffmpeg has no AMR
+// encoder; the walk checks only frame headers and sizes, so the speech bits are random.
+inline std::vector<std::byte> make_amr(bool wide, std::size_t frames, std::uint64_t seed) {
+  std::vector<std::byte> b;
+  put_text(b, wide ? "#!AMR-WB\n" : "#!AMR\n");
+  const unsigned speech = wide ? 2 : 7, sid = wide ? 9 : 8;                  // 12.65 / 12.2 kbit/s; comfort noise
+  const std::size_t speech_bytes = wide ? 32 : 31, sid_bytes = 5;
+  const auto bits = random_bytes(frames * 64, seed);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const bool silent = i % 50 >= 40;  // 0.2 s of every second
+    const unsigned type = !silent ? speech : i % 50 == 40 ? sid : 15;
+    const std::size_t n = type == speech ? speech_bytes : type == sid ? sid_bytes : 0;
+    b.push_back(static_cast<std::byte>(type << 3 | 4));  // quality bit set
+    b.insert(b.end(), bits.begin() + static_cast<std::ptrdiff_t>(i * 64), bits.begin() + static_cast<std::ptrdiff_t>(i * 64 + n));
+  }
+  return b;
+}
+
 // Runs a command; true when it exited 0.
 inline bool make_with(const std::string& command) { return run(command).exit_code == 0; }
 
@@ -262,6 +282,38 @@ inline std::vector<Sample> collect_samples(const fs::path& dir, std::vector<std:
   out.push_back({"hand-built PE32+ with checksum and certificate", "pe", "pe", make_pe(), 0x300, false});
   out.push_back({"hand-built RAR 4", "rar", "rar", make_rar4(), 20, false});
   out.push_back({"hand-built RAR 5", "rar", "rar", make_rar5(), 20, false});
+  // Media (tests/carvers/make_media.sh, ffmpeg), made once per build tree. Formats whose end is
+  // only where the frames stop (no count, no end marker) are `shortens`: cut or damaged, they
+  // leave a shorter valid stream.
+  const fs::path audio = f / "audio1", audio2 = f / "audio2";
+  add_file("debian.ogg", audio / "debian.ogg", "ogg", "vorbis");
+  add_file("deleted.ogg", audio2 / "deleted.ogg", "ogg", "vorbis");
+  add_file("movie-hello.ogg (Theora)", f / "movie2/movie-hello.ogg", "ogg", "theora");
+  add_file("debian.mp3", audio / "debian.mp3", "mp3", "mp3");
+  add_file("deleted.mp3", audio2 / "deleted.mp3", "mp3", "mp3");
+  const fs::path m = TRAWL_MEDIA_SAMPLES_DIR;
+  if (make_with(shell_quote(TRAWL_CARVER_TEST_DIR "/make_media.sh") + " " + shell_quote(m.string()))) {
+    add_file("voice.opus (ffmpeg)", m / "voice.opus", "ogg", "opus");
+    add_file("vorbis.ogg (ffmpeg)", m / "vorbis.ogg", "ogg", "vorbis");
+    add_file("flac.oga (ffmpeg)", m / "flac.oga", "ogg", "flac");
+    add_file("theora.ogv (ffmpeg)", m / "theora.ogv", "ogg", "theora");
+    add_file("id3.mp3 (ffmpeg, ID3v2.4, Info frame)", m / "id3.mp3", "mp3", "mp3");
+    add_file("bare.mp3 (ffmpeg, no tag, no Xing)", m / "bare.mp3", "mp3", "mp3", -1, true);
+    add_file("low.mp3 (ffmpeg, MPEG-2.5 8 kHz, ID3v2.3)", m / "low.mp3", "mp3", "mp3");
+    add_file("lc.aac (ffmpeg ADTS)", m / "lc.aac", "adts", "adts", -1, true);
+    add_file("stereo.aac (ffmpeg ADTS)", m / "stereo.aac", "adts", "adts", -1, true);
+    add_file("noise.flac (ffmpeg)", m / "noise.flac", "flac", "flac");
+    add_file("sine.flac (ffmpeg)", m / "sine.flac", "flac", "flac");
+    add_file("chance-zero.flac (ffmpeg)", m / "chance-zero.flac", "flac", "flac");
+    add_file("clip.webm (ffmpeg VP8 + Opus)", m / "clip.webm", "matroska", "webm");
+    add_file("clip.mkv (ffmpeg)", m / "clip.mkv", "matroska", "matroska");
+    add_file("clip.mpg (ffmpeg MPEG-1 system)", m / "clip.mpg", "mpeg-ps", "mpeg1-ps", -1, true);
+    add_file("clip.vob (ffmpeg MPEG-2 PS)", m / "clip.vob", "mpeg-ps", "mpeg2-ps", -1, true);
+  } else {
+    missing.push_back("ogg, mp3, adts, flac, matroska, mpeg-ps (ffmpeg)");
+  }
+  out.push_back({"hand-built AMR", "amr", "amr", make_amr(false, 140, 31), 2000, true});
+  out.push_back({"hand-built AMR-WB", "amr", "amr-wb", make_amr(true, 140, 33), 2000, true});
   // Where damage must be caught, for formats whose middle is unchecked payload: the structure
   // that holds the verdict.
   for (auto& s : out) {
@@ -274,6 +326,8 @@ inline std::vector<Sample> collect_samples(const fs::path& dir, std::vector<std:
     if (s.type == "pdf") s.damage_at = find("startxref", true);
     if (s.type == "7z") s.damage_at = size - 8;
     if (s.type == "isobmff") s.damage_at = find("stco", false);
+    if (s.type == "matroska") s.damage_at = find("\x1F\x43\xB6\x75", true);  // the last cluster's header
+    if (s.type == "mpeg-ps") s.damage_at = find(std::string_view("\0\0\1\xBA", 4), true);  // the last pack header
     if (s.type == "tiff") s.damage_at = std::to_integer<unsigned>(s.bytes[0]) == 'I'
                                             ? (std::to_integer<std::uint64_t>(s.bytes[4]) | std::to_integer<std::uint64_t>(s.bytes[5]) << 8 |
                                                std::to_integer<std::uint64_t>(s.bytes[6]) << 16 | std::to_integer<std::uint64_t>(s.bytes[7]) << 24)

@@ -39,7 +39,9 @@ const Image& image() {
     out.bytes = random_bytes(4096 - 512, 1);  // the first file starts at 3584: across the 4 KiB page edge
     std::uint64_t seed = 2;
     for (const auto& s : all) {
-      if (s.bytes.size() > (8u << 20) || s.type == "sqlite-journal") continue;
+      // AMR has no end marker: here the filler after the AMR-WB sample reads on as frames (open:
+      // see the media section of docs/carving.md); test_media.cpp checks AMR's ends.
+      if (s.bytes.size() > (8u << 20) || s.type == "sqlite-journal" || s.type == "amr") continue;
       out.files.push_back({s.name, s.type, out.bytes.size(), sha256_hex(s.bytes)});
       out.bytes.insert(out.bytes.end(), s.bytes.begin(), s.bytes.end());
       const std::size_t pad = (512 - out.bytes.size() % 512) % 512 + 512 * (seed % 5);
@@ -253,7 +255,7 @@ TEST(CarveScan, AStreamIsNotCarvedAndSaysWhy) {
 TEST(CarveScan, BadCarveOptionsAreUsageErrors) {
   MemorySource source(random_bytes(100, 1));
   auto expect_usage = [&](auto change) { test::expect_usage_error(source, carve_options({}), change); };
-  expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "mp3"}; });
+  expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "wma"}; });
   expect_usage([](ScanOptions& o) { o.carve.mode = "fast"; });
   expect_usage([](ScanOptions& o) { o.carve.align = 0; });
   expect_usage([](ScanOptions& o) {

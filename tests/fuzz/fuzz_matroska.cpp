@@ -1,0 +1,4 @@
+// libFuzzer target: the matroska carver on arbitrary bytes (scripts/fuzz.sh).
+#include "fuzz_carver.hpp"
+
+TRAWL_FUZZ_CARVER("matroska")

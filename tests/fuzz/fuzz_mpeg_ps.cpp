@@ -1,0 +1,4 @@
+// libFuzzer target: the mpeg-ps carver on arbitrary bytes (scripts/fuzz.sh).
+#include "fuzz_carver.hpp"
+
+TRAWL_FUZZ_CARVER("mpeg-ps")
