@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace trawl::detail {
 
@@ -47,6 +48,27 @@ std::optional<DeviceInfo> cuda_device_info(std::string* why = nullptr);
 // from pinned memory to device 0, each timed with CUDA events after two untimed warm-up copies.
 // Precondition: cuda_device_info() has a value; otherwise throws Error(internal).
 double cuda_h2d_gbps(std::size_t bytes, unsigned repeats = 9);
+
+// One kernel timed on data already in device memory (no copy), launched as the CUDA backend
+// launches it: one launch per page. gbps = input bytes (pages, not margins) over the median time.
+struct KernelTiming {
+  std::string name;    // "kernel.blocks.sha256", "kernel.prefilter", ...
+  std::string detail;  // what was launched, for a person
+  double gbps = 0;     // 10^9 input bytes per second
+  double seconds = 0;  // median over the repeats, for all of `bytes`
+  std::uint64_t bytes = 0;
+};
+
+// Times each kernel of the CUDA backend on `bytes` of random data resident on device 0 in pages
+// of `page_size` (rounded down to whole pages, at least one): block hashes of every block
+// algorithm at `block_size`, all of them in one pass, the identifier prefilter (4 KiB windows),
+// the signature stripes (carving signatures in `signatures`) and the known-block lookup
+// (SHA-256 of 4 KiB blocks at every 512 bytes against a table of 2^20 digests). Each after one
+// untimed launch, median of 5, CUDA events. Precondition: cuda_device_info() has a value;
+// otherwise throws Error(internal).
+class SignatureSet;
+std::vector<KernelTiming> cuda_kernel_timings(std::size_t bytes, std::size_t page_size, std::uint32_t block_size,
+                                              const SignatureSet& signatures);
 
 // Reads current_link_speed/width and max_link_speed/width of a PCI device under `devices`
 // (normally /sys/bus/pci/devices). bus_id in any case, 4- or 8-digit domain.

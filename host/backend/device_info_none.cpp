@@ -13,4 +13,8 @@ double cuda_h2d_gbps(std::size_t, unsigned) {
   throw Error(ExitCode::internal, "cuda_h2d_gbps: this build has no CUDA backend");
 }
 
+std::vector<KernelTiming> cuda_kernel_timings(std::size_t, std::size_t, std::uint32_t, const SignatureSet&) {
+  throw Error(ExitCode::internal, "cuda_kernel_timings: this build has no CUDA backend");
+}
+
 }  // namespace trawl::detail

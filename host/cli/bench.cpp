@@ -9,6 +9,8 @@
 //                CUDA this includes the page's host-to-device copy, as in a scan.
 //   blocks.all   every requested block algorithm at once (one copy per page on CUDA).
 //   h2d          pinned host-to-device copy bandwidth (CUDA only): the floor of CUDA block hashing.
+//   kernel.NAME  each kernel alone, data already on the device, CUDA events (CUDA only): with h2d,
+//                says whether a stage is bound by the copy or by its kernel.
 //   scan.memory  trawl::scan of the generated data (default hashes), reading from memory.
 //   scan.image   trawl::scan of --image, from its real source.
 #include "host/cli/bench.hpp"
@@ -36,6 +38,7 @@
 #include "host/backend/device_info.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/image_hasher.hpp"
+#include "host/pipeline/carve_stage.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
 #include "trawl/trawl.hpp"
@@ -278,6 +281,8 @@ Stages (GB/s = 10^9 bytes of image data per second):
   blocks.ALG   block digests of every page on the backend, all its workers (CUDA: with the copy)
   blocks.all   every block algorithm in one call per page
   h2d          pinned host-to-device copy, median of 9 (CUDA only)
+  kernel.NAME  one kernel alone on up to 1 GiB already on the device, launched per page as in a
+               scan (CUDA only): blocks.ALG, blocks.all, prefilter, signatures, known
   scan.memory  trawl scan of the generated data with default hashes, read from memory
   scan.image   trawl scan of --image
 Examples:
@@ -350,6 +355,15 @@ int run_bench(const std::vector<std::string>& args) {
     const double gbps = detail::cuda_h2d_gbps(bytes);
     progress(stages.emplace_back(StageResult{"h2d", "host-to-device copy of " + gib(bytes) + " from pinned memory, median of 9",
                                              gbps, bytes / gbps / 1e9, bytes, 1}));
+    // Each kernel alone, its data already on the device: what it would reach if the copy were free.
+    CarveOptions every_format;
+    every_format.types = {"all"};
+    const auto carvers = detail::selected_carvers(every_format);
+    const auto signatures = detail::make_signature_set(carvers);
+    const std::size_t kernel_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(size, 1ull << 30));
+    for (auto& k : detail::cuda_kernel_timings(kernel_bytes, kPageSize, static_cast<std::uint32_t>(block_size), signatures))
+      progress(stages.emplace_back(StageResult{k.name, k.detail + "; data on the device, CUDA events, median of 5", k.gbps, k.seconds,
+                                               k.bytes, 0}));
   }
   // The link speed is read after the copies: an idle GPU lowers it to save power.
   const auto gpu_after = gpu ? detail::cuda_device_info() : gpu;

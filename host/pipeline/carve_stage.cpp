@@ -23,11 +23,6 @@ std::vector<SignatureSet::Entry> signature_entries(const std::vector<const carve
   return entries;
 }
 
-SignatureSet make_signature_set(const std::vector<const carvers::CarverSpec*>& carvers) {
-  auto entries = signature_entries(carvers);
-  return SignatureSet(entries);
-}
-
 void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::path& path) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -62,6 +57,11 @@ std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) 
   for (const auto* spec : carvers::all_carvers())
     if (std::find(out.begin(), out.end(), spec) != out.end()) ordered.push_back(spec);
   return ordered;
+}
+
+SignatureSet make_signature_set(const std::vector<const carvers::CarverSpec*>& carvers) {
+  auto entries = signature_entries(carvers);
+  return SignatureSet(entries);
 }
 
 std::size_t signature_extent(const std::vector<const carvers::CarverSpec*>& carvers) {

@@ -35,6 +35,9 @@ namespace trawl::detail {
 // Error(usage) for an unknown name, a bad mode or alignment.
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& options);
 
+// The signatures of these carvers, compiled for both searchers; format = index in `carvers`.
+SignatureSet make_signature_set(const std::vector<const carvers::CarverSpec*>& carvers);
+
 // The margin a chunk needs so that every signature starting in its page lies in its bytes.
 std::size_t signature_extent(const std::vector<const carvers::CarverSpec*>& carvers);
 

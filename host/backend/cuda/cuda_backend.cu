@@ -12,10 +12,12 @@
 // Buffers grow to the largest request a lane has seen and are then reused: in a scan every page
 // but the last has the same size, so each lane allocates once, on its first call.
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "host/backend/cuda/cuda_backend.hpp"
 #include "host/backend/cuda/cuda_check.hpp"
 #include "host/backend/cuda/cuda_handles.hpp"
+#include "host/backend/device_info.hpp"
 #include "kernels/block_hash.hpp"
 #include "kernels/identifier_prefilter.hpp"
 #include "kernels/known_block_lookup.hpp"
@@ -45,10 +48,13 @@ namespace {
 // not leave the GPU idle. Each lane costs a page of device memory (17 MiB at the defaults).
 constexpr unsigned kLanes = 4;
 
-// 128 threads = 4 warps per block, one per SM sub-partition scheduler. One thread hashes one
-// whole block (a hash chain cannot be split), so a 16 MiB page at 4 KiB blocks is only 4096
-// threads: the grid is sized to cover the items, capped at one full wave of the device, and the
-// grid-stride loop takes whatever is left (pages of 512-byte blocks).
+// 128 threads = 4 warps per block, one per SM sub-partition scheduler, when there are items
+// enough to give every SM such blocks. One thread hashes one whole block (a hash chain cannot be
+// split), so a 16 MiB page at 4 KiB blocks is only 4096 threads: in blocks of 128 that would be
+// 32 of an H200's 132 SMs, the rest idle (measured 2026-12-04: ~53 GB/s per block algorithm, no
+// faster than the copy). Fewer items are spread over every SM in smaller blocks, down to one warp.
+// Many items: the grid is capped at one full wave of the device and the grid-stride loop takes
+// whatever is left.
 constexpr unsigned kThreadsPerBlock = 128;
 
 using cuda::DeviceMemory;
@@ -56,14 +62,35 @@ using cuda::Event;
 using cuda::PinnedMemory;
 using cuda::Stream;
 
+struct DeviceShape {
+  unsigned sms = 1;       // multiprocessors
+  unsigned max_grid = 1;  // blocks of kThreadsPerBlock in one full wave of the device
+
+  explicit DeviceShape(const cudaDeviceProp& properties)
+      : sms(static_cast<unsigned>(std::max(1, properties.multiProcessorCount))),
+        max_grid(sms * static_cast<unsigned>(std::max(1, properties.maxThreadsPerMultiProcessor / int{kThreadsPerBlock}))) {}
+
+  // Launches item over [0, items) on the stream with the grid described above.
+  template <class Item>
+  void launch(cudaStream_t stream, std::uint64_t items, const Item& item) const {
+    if (items == 0) return;
+    unsigned threads = kThreadsPerBlock, blocks = 0;
+    if (items < std::uint64_t{sms} * kThreadsPerBlock) {
+      const std::uint64_t per_sm = (items + sms - 1) / sms;
+      threads = static_cast<unsigned>(std::max<std::uint64_t>(32, (per_sm + 31) / 32 * 32));
+      blocks = static_cast<unsigned>((items + threads - 1) / threads);
+    } else {
+      blocks = static_cast<unsigned>(std::min<std::uint64_t>((items + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid));
+    }
+    CUDA_TRY(kernels::launch_on(stream, items, item, blocks, threads));
+  }
+};
+
 template <class Hasher>
-void launch_block_hash(const unsigned char* d_page, std::uint64_t page_len, std::uint32_t block_size,
-                       unsigned char* d_digests, unsigned max_grid, cudaStream_t stream) {
+void launch_block_hash(const DeviceShape& shape, const unsigned char* d_page, std::uint64_t page_len, std::uint32_t block_size,
+                       unsigned char* d_digests, cudaStream_t stream) {
   const kernels::BlockHashItem<Hasher> item{d_page, page_len, block_size, d_digests};
-  const std::uint64_t items = item.count();
-  const auto grid = static_cast<unsigned>(
-      std::min<std::uint64_t>((items + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid));
-  CUDA_TRY(kernels::launch_on(stream, items, item, grid, kThreadsPerBlock));
+  shape.launch(stream, item.count(), item);
 }
 
 struct Lane {
@@ -77,10 +104,8 @@ struct Lane {
 
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(int device, const cudaDeviceProp& properties) : device_(device) {
+  CudaBackend(int device, const cudaDeviceProp& properties) : device_(device), shape_(properties) {
     CUDA_TRY(cudaSetDevice(device_));
-    max_grid_ = static_cast<unsigned>(std::max(1, properties.multiProcessorCount) *
-                                      std::max(1, properties.maxThreadsPerMultiProcessor / int{kThreadsPerBlock}));
     for (unsigned i = 0; i < kLanes; ++i) {
       lanes_.push_back(std::make_unique<Lane>());
       free_.push_back(lanes_.back().get());
@@ -136,7 +161,7 @@ class CudaBackend final : public Backend {
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), page.data(), page.size(), cudaMemcpyHostToDevice, stream));
       for (std::size_t i = 0; i < requests.size(); ++i)
         visit_block_hasher(requests[i].algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
-          launch_block_hash<Hasher>(d_page, page.size(), block_size, d_digests + offsets[i], max_grid_, stream);
+          launch_block_hash<Hasher>(shape_, d_page, page.size(), block_size, d_digests + offsets[i], stream);
         });
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), digest_bytes, cudaMemcpyDeviceToHost, stream));
     });
@@ -162,8 +187,7 @@ class CudaBackend final : public Backend {
                                                 reinterpret_cast<std::uint8_t*>(lane.d_digests.get())};
     run_on_lane(lane, [&] {
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
-      const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((item.count() + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
-      CUDA_TRY(kernels::launch_on(stream, item.count(), item, grid, kThreadsPerBlock));
+      shape_.launch(stream, item.count(), item);
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), item.count(), cudaMemcpyDeviceToHost, stream));
     });
     std::memcpy(marks.data(), lane.h_digests.get(), item.count());
@@ -189,8 +213,7 @@ class CudaBackend final : public Backend {
     item.out = reinterpret_cast<std::uint64_t*>(lane.d_digests.get());
     run_on_lane(lane, [&] {
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), query.data.data(), query.data.size(), cudaMemcpyHostToDevice, stream));
-      const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((words + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
-      CUDA_TRY(kernels::launch_on(stream, words, item, grid, kThreadsPerBlock));
+      shape_.launch(stream, words, item);
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), words * sizeof(std::uint64_t), cudaMemcpyDeviceToHost, stream));
     });
     std::vector<std::uint64_t> marks(words);
@@ -232,8 +255,7 @@ class CudaBackend final : public Backend {
                                                        reinterpret_cast<std::uint32_t*>(lane.d_digests.get())};
       run_on_lane(lane, [&] {
         CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
-        const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((items + kThreadsPerBlock - 1) / kThreadsPerBlock, max_grid_));
-        CUDA_TRY(kernels::launch_on(stream, items, item, grid, kThreadsPerBlock));
+        shape_.launch(stream, items, item);
         CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), out_bytes, cudaMemcpyDeviceToHost, stream));
       });
     });
@@ -248,7 +270,12 @@ class CudaBackend final : public Backend {
     for (const auto& [key, memory] : tables_)
       if (key.first == digests.data() && key.second == digests.size()) return memory->get();
     auto memory = std::make_unique<DeviceMemory>(digests.size());
-    CUDA_TRY(cudaMemcpy(memory->get(), digests.data(), digests.size(), cudaMemcpyHostToDevice));
+    // The lanes' streams are non-blocking: they do not wait for the legacy stream, and a plain
+    // cudaMemcpy from pageable (here mmapped) memory may return before its DMA has landed. So the
+    // copy goes on a stream of its own that is synchronised before any lane may see the table.
+    Stream upload;
+    CUDA_TRY(cudaMemcpyAsync(memory->get(), digests.data(), digests.size(), cudaMemcpyHostToDevice, upload.get()));
+    CUDA_TRY(cudaStreamSynchronize(upload.get()));
     tables_.emplace_back(std::make_pair(digests.data(), digests.size()), std::move(memory));
     return tables_.back().second->get();
   }
@@ -297,7 +324,7 @@ class CudaBackend final : public Backend {
   };
 
   int device_;
-  unsigned max_grid_ = 1;                    // blocks in one full wave of the device
+  DeviceShape shape_;                        // how launches spread over the device's SMs
   std::vector<std::unique_ptr<Lane>> lanes_; // fixed after construction; Lane addresses are stable
   std::mutex mutex_;
   std::condition_variable lane_free_;
@@ -307,7 +334,146 @@ class CudaBackend final : public Backend {
   std::vector<std::pair<std::pair<const std::byte*, std::size_t>, std::unique_ptr<DeviceMemory>>> tables_;
 };
 
+// Kernel-only timings: the backend's kernels on device-resident data (see device_info.hpp).
+class KernelTimer {
+ public:
+  explicit KernelTimer(std::uint64_t bytes) : bytes_(bytes) {}
+
+  // Runs launch() once untimed, then `repeats` times between events; the median.
+  template <class Launch>
+  KernelTiming time(std::string name, std::string detail, Launch&& launch, unsigned repeats = 5) {
+    launch(stream_.get());
+    CUDA_TRY(cudaStreamSynchronize(stream_.get()));
+    std::vector<float> milliseconds;
+    for (unsigned i = 0; i < repeats; ++i) {
+      CUDA_TRY(cudaEventRecord(start_.get(), stream_.get()));
+      launch(stream_.get());
+      CUDA_TRY(cudaEventRecord(stop_.get(), stream_.get()));
+      CUDA_TRY(cudaEventSynchronize(stop_.get()));
+      float ms = 0;
+      CUDA_TRY(cudaEventElapsedTime(&ms, start_.get(), stop_.get()));
+      milliseconds.push_back(ms);
+    }
+    std::nth_element(milliseconds.begin(), milliseconds.begin() + milliseconds.size() / 2, milliseconds.end());
+    const double seconds = std::max(1e-9, milliseconds[milliseconds.size() / 2] * 1e-3);
+    return KernelTiming{std::move(name), std::move(detail), static_cast<double>(bytes_) / seconds / 1e9, seconds, bytes_};
+  }
+
+ private:
+  std::uint64_t bytes_;
+  Stream stream_;
+  Event start_{cudaEventDefault}, stop_{cudaEventBlockingSync};
+};
+
 }  // namespace
+
+std::vector<KernelTiming> cuda_kernel_timings(std::size_t bytes, std::size_t page_size, std::uint32_t block_size,
+                                              const SignatureSet& signatures) {
+  if (!cuda_device_info()) throw Error(ExitCode::internal, "cuda_kernel_timings: no usable CUDA device");
+  if (page_size == 0 || block_size == 0) throw Error(ExitCode::internal, "cuda_kernel_timings: page or block size 0");
+  const std::uint64_t pages = std::max<std::uint64_t>(1, bytes / page_size);
+  const std::uint64_t total = pages * page_size;
+  CUDA_TRY(cudaSetDevice(0));
+  cudaDeviceProp properties{};
+  CUDA_TRY(cudaGetDeviceProperties(&properties, 0));
+  const DeviceShape shape(properties);
+
+  // Random input (never zeros: see METHOD.md), uploaded once.
+  DeviceMemory d_data(total);
+  {
+    PinnedMemory h_data(total);
+    std::mt19937_64 random(20261204);
+    for (std::uint64_t i = 0; i + 8 <= total; i += 8) {
+      const std::uint64_t word = random();
+      std::memcpy(h_data.get() + i, &word, 8);
+    }
+    Stream upload;
+    CUDA_TRY(cudaMemcpyAsync(d_data.get(), h_data.get(), total, cudaMemcpyHostToDevice, upload.get()));
+    CUDA_TRY(cudaStreamSynchronize(upload.get()));
+  }
+  const auto* d_bytes = reinterpret_cast<const unsigned char*>(d_data.get());
+  const auto page_at = [&](std::uint64_t p) { return d_bytes + p * page_size; };
+  const std::string per_page = "one launch per " + std::to_string(page_size >> 20) + " MiB page";
+
+  KernelTimer timer(total);
+  std::vector<KernelTiming> timings;
+  const std::uint64_t blocks_per_page = kernels::BlockHashItem<kernels::Md5>::block_count(page_size, block_size);
+  const std::vector<HashAlgorithm> block_algorithms{HashAlgorithm::md5, HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::xxh64};
+  std::size_t all_digest_bytes = 0;
+  for (const auto a : block_algorithms) all_digest_bytes += blocks_per_page * info(a).digest_size;
+  // Room for the largest output of one page: the signature stripes' bitmap (a bit per byte) or
+  // the known lookup's index per 512 bytes are both under a byte per input byte.
+  DeviceMemory d_out(std::max<std::size_t>(all_digest_bytes, page_size));
+  auto* d_digests = reinterpret_cast<unsigned char*>(d_out.get());
+  for (const auto a : block_algorithms)
+    visit_block_hasher(a, [&]<class Hasher>(std::type_identity<Hasher>) {
+      timings.push_back(timer.time("kernel.blocks." + std::string(info(a).name),
+                                   std::string(info(a).name) + " of each " + std::to_string(block_size) + "-byte block, " + per_page,
+                                   [&](cudaStream_t stream) {
+                                     for (std::uint64_t p = 0; p < pages; ++p)
+                                       launch_block_hash<Hasher>(shape, page_at(p), page_size, block_size, d_digests, stream);
+                                   }));
+    });
+  timings.push_back(timer.time("kernel.blocks.all", "md5, sha1, sha256 and xxh64 of each block, four launches per page", [&](cudaStream_t stream) {
+    for (std::uint64_t p = 0; p < pages; ++p) {
+      std::size_t offset = 0;
+      for (const auto a : block_algorithms)
+        visit_block_hasher(a, [&]<class Hasher>(std::type_identity<Hasher>) {
+          launch_block_hash<Hasher>(shape, page_at(p), page_size, block_size, d_digests + offset, stream);
+          offset += blocks_per_page * Hasher::digest_size;
+        });
+    }
+  }));
+
+  timings.push_back(timer.time("kernel.prefilter", "identifier prefilter, 4096-byte windows, " + per_page, [&](cudaStream_t stream) {
+    for (std::uint64_t p = 0; p < pages; ++p) {
+      const kernels::IdentifierPrefilterItem item{page_at(p), page_size, 4096, reinterpret_cast<std::uint8_t*>(d_digests)};
+      shape.launch(stream, item.count(), item);
+    }
+  }));
+
+  timings.push_back(timer.time("kernel.signatures", std::to_string(signatures.table().count) + " carving signatures, " + per_page,
+                               [&](cudaStream_t stream) {
+                                 for (std::uint64_t p = 0; p < pages; ++p) {
+                                   const kernels::SignatureStripeItem item{signatures.table(), page_at(p), page_size, page_size,
+                                                                           p * page_size, 1, reinterpret_cast<std::uint64_t*>(d_digests)};
+                                   shape.launch(stream, item.count(), item);
+                                 }
+                               }));
+
+  // A table of 2^20 random SHA-256 digests, sorted (a block database of 4 GiB of files).
+  {
+    constexpr std::uint64_t table_count = 1u << 20;
+    std::vector<std::array<unsigned char, 32>> table(table_count);
+    std::mt19937_64 random(7);
+    for (auto& digest : table)
+      for (std::size_t k = 0; k < digest.size(); k += 8) {
+        const std::uint64_t word = random();
+        std::memcpy(digest.data() + k, &word, 8);
+      }
+    std::sort(table.begin(), table.end());
+    DeviceMemory d_table(table_count * 32);
+    Stream upload;
+    CUDA_TRY(cudaMemcpyAsync(d_table.get(), table.data(), table_count * 32, cudaMemcpyHostToDevice, upload.get()));
+    CUDA_TRY(cudaStreamSynchronize(upload.get()));
+    const std::uint32_t step = 512;
+    const std::uint64_t lookup_pages = pages > 1 ? pages - 1 : 0;  // each page reads a block past its end
+    if (lookup_pages > 0) {
+      KernelTimer lookup_timer(lookup_pages * page_size);
+      timings.push_back(lookup_timer.time(
+          "kernel.known", "sha256 of a 4096-byte block at every 512 bytes, binary search in 2^20 digests, " + per_page,
+          [&](cudaStream_t stream) {
+            for (std::uint64_t p = 0; p < lookup_pages; ++p) {
+              const kernels::KnownBlockLookupItem<kernels::Sha256> item{page_at(p), page_size + 4096, page_size, step, 4096,
+                                                                        reinterpret_cast<const unsigned char*>(d_table.get()),
+                                                                        table_count, reinterpret_cast<std::uint32_t*>(d_digests)};
+              shape.launch(stream, item.count(), item);
+            }
+          }));
+    }
+  }
+  return timings;
+}
 
 std::unique_ptr<Backend> make_cuda_backend(std::string& why) {
   const auto unusable = [&](const std::string& reason) -> std::unique_ptr<Backend> {
