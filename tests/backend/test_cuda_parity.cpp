@@ -282,15 +282,21 @@ TEST_F(CudaParity, SignatureSearchEqualsTheCpu) {
   const std::vector<Entry> entries{{1, std::string_view("\xFF\xD8\xFF", 3), {}, 0},
                                    {2, std::string_view("\x89PNG\r\n\x1A\n", 8), {}, 0},
                                    {3, std::string_view("PK\x03\x04", 4), {}, 0},
-                                   {4, std::string_view("ftyp", 4), {}, 4}};
+                                   {4, std::string_view("ftyp", 4), {}, 4},
+                                   {5, std::string_view("\xFF\xFB", 2), {}, 0, 512}};
   detail::SignatureSet set(entries);
   auto data = test::random_bytes((4 << 20) + 100, 31);
   for (std::size_t at = 1000; at + 16 < data.size(); at += 65537) std::memcpy(data.data() + at, "\x89PNG\r\n\x1A\n", 8);
   for (std::size_t at = 4096; at + 16 < data.size(); at += 131072) std::memcpy(data.data() + at, "PK\x03\x04", 4);
-  for (std::uint32_t align : {1u, 512u}) {
-    detail::SignatureQuery query{data, 4 << 20, 1 << 30, align};
-    EXPECT_EQ(cuda_->find_signatures(set, query), set.find_cpu(query)) << "align " << align;
-  }
+  for (std::size_t at = 512; at + 16 < data.size(); at += 9 * 512 + 100) std::memcpy(data.data() + at, "\xFF\xFB", 2);
+  // Image offsets past 4 GiB and 5 GiB, aligned and not: the kernel's 64-bit offset arithmetic.
+  for (std::uint64_t base : {std::uint64_t{1} << 30, (std::uint64_t{4} << 30) + 1536, (std::uint64_t{5} << 30) + 100})
+    for (std::uint32_t align : {1u, 512u}) {
+      detail::SignatureQuery query{data, 4 << 20, base, align};
+      const auto hits = set.find_cpu(query);
+      if (align == 1) EXPECT_GT(hits.size(), 100u);
+      EXPECT_EQ(cuda_->find_signatures(set, query), hits) << "base " << base << " align " << align;
+    }
 }
 
 // Known-block lookup on the device answers what the CPU backend answers: random pages with known
@@ -309,7 +315,11 @@ TEST_F(CudaParity, KnownBlockLookupEqualsTheCpu) {
       std::memcpy(d.data(), out.data(), out.size());
       return d;
     };
-    for (std::size_t at = 1536; at + block_size <= data.size(); at += 200 * 512 + 512) digests.push_back(cpu_digest(std::span(data).subspan(at, block_size)));
+    std::vector<std::size_t> planted;
+    for (std::size_t at = 1536; at + block_size <= data.size(); at += 200 * 512 + 512) {
+      planted.push_back(at);
+      digests.push_back(cpu_digest(std::span(data).subspan(at, block_size)));
+    }
     for (int i = 0; i < 5000; ++i) digests.push_back(cpu_digest(test::random_bytes(block_size, 9000 + i)));
     std::sort(digests.begin(), digests.end());
     digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
@@ -328,7 +338,12 @@ TEST_F(CudaParity, KnownBlockLookupEqualsTheCpu) {
       cpu_->lookup_known_blocks(table, data, page_len, step, host);
       EXPECT_EQ(device, host) << detail::info(algorithm).name << " step " << step;
       for (const auto& m : more) EXPECT_EQ(m, host);
-      EXPECT_GT(std::count_if(host.begin(), host.end(), [](std::uint32_t v) { return v != detail::known_no_match; }), 10);
+      // Every planted block on the step's grid is found (at step 4096 that is every 8th: 5 of 41).
+      const auto on_grid = std::count_if(planted.begin(), planted.end(), [&](std::size_t at) { return at % step == 0 && at < page_len; });
+      EXPECT_GE(on_grid, step == 512 ? 40 : 5);
+      EXPECT_GE(std::count_if(host.begin(), host.end(), [](std::uint32_t v) { return v != detail::known_no_match; }), on_grid);
+      for (const std::size_t at : planted)
+        if (at % step == 0 && at < page_len) EXPECT_NE(host[at / step], detail::known_no_match) << "planted block at " << at;
     }
   }
 }
