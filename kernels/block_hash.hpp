@@ -5,6 +5,10 @@
 #include <cstdint>
 
 #include "kernels/hd.hpp"
+#include "kernels/md5.hpp"
+#include "kernels/sha1.hpp"
+#include "kernels/sha256.hpp"
+#include "kernels/xxh64.hpp"
 
 namespace trawl::kernels {
 
@@ -38,6 +42,45 @@ struct BlockHashItem {
     const uint64_t left = data_len - offset;
     const uint64_t len = left < block_size ? left : block_size;
     Hasher::digest(data + offset, static_cast<size_t>(len), out + i * Hasher::digest_size);
+  }
+};
+
+// Every block algorithm of a page in one launch: item i hashes block i % blocks for the algorithm
+// of slot i / blocks, exactly as BlockHashItem<that hasher> would. One launch of slots × blocks
+// items instead of one launch per algorithm: a 16 MiB page at 4 KiB blocks is 16,384 threads for
+// four algorithms rather than four launches of 4,096, which leave most of a GPU idle. Items of
+// one warp share an algorithm except at the one boundary between slots.
+struct MultiBlockHashItem {
+  enum Kind : uint32_t { md5, sha1, sha256, xxh64 };
+  static constexpr uint32_t max_slots = 4;
+
+  const unsigned char* data;
+  uint64_t data_len;
+  uint32_t block_size;
+  uint32_t slots;                  // 1..max_slots
+  Kind kind[max_slots];            // slot's algorithm
+  unsigned char* out[max_slots];   // slot's digests, as BlockHashItem's out
+
+  TRAWL_HD_INLINE constexpr uint64_t blocks() const { return BlockHashItem<Md5>::block_count(data_len, block_size); }
+  TRAWL_HD_INLINE constexpr uint64_t count() const { return blocks() * slots; }
+
+  TRAWL_HD_INLINE void operator()(uint64_t i) const {
+    const uint64_t n = blocks();
+    if (n == 0 || i >= n * slots) return;
+    const uint64_t slot = i / n, block = i % n;
+    unsigned char* const o = pick(out, slot);
+    switch (pick(kind, slot)) {
+      case md5: BlockHashItem<Md5>{data, data_len, block_size, o}(block); break;
+      case sha1: BlockHashItem<Sha1>{data, data_len, block_size, o}(block); break;
+      case sha256: BlockHashItem<Sha256>{data, data_len, block_size, o}(block); break;
+      case xxh64: BlockHashItem<Xxh64>{data, data_len, block_size, o}(block); break;
+    }
+  }
+
+  // a[slot] with constant indices only: a run-time index would copy the arrays to local memory.
+  template <class T>
+  TRAWL_HD_INLINE static T pick(const T (&a)[max_slots], uint64_t slot) {
+    return slot == 0 ? a[0] : slot == 1 ? a[1] : slot == 2 ? a[2] : a[3];
   }
 };
 

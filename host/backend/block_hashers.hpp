@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "host/hashing/algorithms.hpp"
+#include "kernels/block_hash.hpp"
 #include "kernels/md5.hpp"
 #include "kernels/sha1.hpp"
 #include "kernels/sha256.hpp"
@@ -28,6 +29,16 @@ decltype(auto) visit_block_hasher(HashAlgorithm algorithm, F&& f) {
     default: break;
   }
   throw Error(ExitCode::internal, "no block-hash kernel for " + std::string(info(algorithm).name));
+}
+
+// The slot kind of `algorithm` in kernels::MultiBlockHashItem; throws as visit_block_hasher.
+inline kernels::MultiBlockHashItem::Kind multi_block_kind(HashAlgorithm algorithm) {
+  return visit_block_hasher(algorithm, []<class Hasher>(std::type_identity<Hasher>) {
+    if constexpr (std::is_same_v<Hasher, kernels::Md5>) return kernels::MultiBlockHashItem::md5;
+    else if constexpr (std::is_same_v<Hasher, kernels::Sha1>) return kernels::MultiBlockHashItem::sha1;
+    else if constexpr (std::is_same_v<Hasher, kernels::Sha256>) return kernels::MultiBlockHashItem::sha256;
+    else return kernels::MultiBlockHashItem::xxh64;
+  });
 }
 
 }  // namespace trawl::detail

@@ -50,7 +50,7 @@ std::vector<std::pair<std::size_t, std::size_t>> IdentifierStage::ranges_to_scan
   const std::size_t reach = scanner_.required_margin();
   const auto data = buffer.subspan(own_begin, std::min(buffer.size(), own_end + reach) - own_begin);
   const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), prefilter_window, nullptr};
-  std::vector<std::uint8_t> marks(probe.count());
+  std::vector<std::uint8_t> marks(probe.windows());  // zeroed: the kernel only sets marks
   if (prefilter_ == Prefilter::emulated) {
     kernels::emulated_launch(probe.count(), kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()),
                                                                               data.size(), prefilter_window, marks.data()});

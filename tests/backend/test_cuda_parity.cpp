@@ -399,7 +399,7 @@ TEST_F(CudaParity, IdentifierPrefilterEqualsTheEmulatedLaunch) {
   const std::string text = "call +33 6 12 34 56 78 or mail a@b.example, https://x.example/";
   for (std::size_t at = 777; at + text.size() < data.size(); at += 300007) std::memcpy(data.data() + at, text.data(), text.size());
   const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), 4096, nullptr};
-  std::vector<std::uint8_t> device(probe.count(), 7), host(probe.count(), 7);
+  std::vector<std::uint8_t> device(probe.windows(), 7), host(probe.windows(), 0);
   ASSERT_TRUE(cuda_->prefilter_identifiers(data, 4096, device));
   kernels::emulated_launch(probe.count(), kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()),
                                                                             data.size(), 4096, host.data()});

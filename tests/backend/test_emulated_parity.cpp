@@ -58,6 +58,34 @@ TEST(EmulatedParity, BlockHashItemEqualsCpuBackendForEveryAlgorithmSizeAndBlockS
     }
 }
 
+// All block algorithms in one launch (what the CUDA backend launches when a page wants several)
+// give each algorithm's digests exactly, in any subset and order of algorithms.
+TEST(EmulatedParity, OneLaunchOfEveryAlgorithmEqualsEachAlone) {
+  auto cpu = detail::make_cpu_backend(1);
+  const std::vector<std::vector<HashAlgorithm>> sets{
+      {HashAlgorithm::md5, HashAlgorithm::sha1, HashAlgorithm::sha256, HashAlgorithm::xxh64},
+      {HashAlgorithm::xxh64, HashAlgorithm::sha256},
+      {HashAlgorithm::sha1}};
+  std::uint64_t seed = 500;
+  for (std::uint32_t block_size : {512u, 4096u})
+    for (std::size_t size : {std::size_t{0}, std::size_t{100}, std::size_t{4096}, std::size_t{3 * 4096 + 100}, std::size_t{(1 << 20) + 7}})
+      for (const auto& set : sets) {
+        const auto page = test::random_bytes(size, seed++);
+        kernels::MultiBlockHashItem item{reinterpret_cast<const unsigned char*>(page.data()), page.size(), block_size,
+                                         static_cast<std::uint32_t>(set.size()), {}, {}};
+        std::vector<std::vector<std::byte>> outs;
+        for (auto a : set) outs.emplace_back(item.blocks() * detail::info(a).digest_size, std::byte{0xA5});  // poisoned
+        for (std::size_t i = 0; i < set.size(); ++i) {
+          item.kind[i] = detail::multi_block_kind(set[i]);
+          item.out[i] = reinterpret_cast<unsigned char*>(outs[i].data());
+        }
+        kernels::emulated_launch(item.count() + 3, item);  // a rounded-up grid runs items past the end
+        for (std::size_t i = 0; i < set.size(); ++i)
+          EXPECT_EQ(outs[i], cpu_digests(*cpu, set[i], page, block_size))
+              << detail::info(set[i]).name << ", page of " << size << " bytes, blocks of " << block_size;
+      }
+}
+
 TEST(EmulatedParity, ImageOnlyAlgorithmsHaveNoBlockKernel) {
   for (auto algorithm : {HashAlgorithm::sha512, HashAlgorithm::xxh128}) {
     try {

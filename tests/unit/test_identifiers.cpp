@@ -434,11 +434,35 @@ TEST(Prefilter, MarksOnlyWindowsWithATrigger) {
   put(data, 50 * 4096 + 9, fullwidth_utf8("138 0013 8000"));
   put(data, 60 * 4096 + 9, "12 34 5");  // five digits only: no trigger
   std::vector<std::uint8_t> marks(64);
-  kernels::emulated_launch(64, kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()), data.size(), 4096, marks.data()});
+  const kernels::IdentifierPrefilterItem item{reinterpret_cast<const unsigned char*>(data.data()), data.size(), 4096, marks.data()};
+  ASSERT_EQ(item.windows(), 64u);
+  kernels::emulated_launch(item.count(), item);
   std::vector<int> marked;
   for (int w = 0; w < 64; ++w)
     if (marks[static_cast<std::size_t>(w)]) marked.push_back(w);
   EXPECT_EQ(marked, (std::vector<int>{3, 9, 20, 30, 40, 50}));
+}
+
+// The kernel works in 64-byte stripes that each set their window's mark: whatever the order the
+// stripes run in, a window is marked exactly when a trigger starts anywhere in it, including in
+// its last bytes, in a final short window, and with triggers that run into the next stripe.
+TEST(Prefilter, StripesMarkWhatAWholeWindowScanMarks) {
+  for (const std::size_t size : {std::size_t{64} * 4096, std::size_t{64} * 4096 - 1000, std::size_t{100}}) {
+    auto data = test::random_bytes(size, 77 + size);
+    for (std::size_t at = 13; at + 40 < data.size(); at += 9973) put(data, at, at % 2 ? "x@y" : "0612345678");
+    if (data.size() > 4096 * 5) put(data, 5 * 4096 - 2, "06123456");  // starts in window 4, runs into 5
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+    std::vector<std::uint8_t> marks(64, 0);
+    const kernels::IdentifierPrefilterItem item{bytes, data.size(), 4096, marks.data()};
+    ASSERT_LE(item.windows(), marks.size());
+    for (std::uint64_t s = item.count(); s-- > 0;) item(s);  // last stripe first
+    for (std::uint64_t w = 0; w < item.windows(); ++w) {
+      bool any = false;
+      for (std::uint64_t i = w * 4096; i < std::min<std::uint64_t>((w + 1) * 4096, data.size()) && !any; ++i) any = item.trigger_at(i);
+      EXPECT_EQ(marks[w], any ? 1 : 0) << "size " << size << " window " << w;
+    }
+    for (std::uint64_t w = item.windows(); w < marks.size(); ++w) EXPECT_EQ(marks[w], 0) << "past the data";
+  }
 }
 
 TEST_F(PlantedImage, WatchlistHitsBecomeAlertsWhateverTheSpelling) {

@@ -159,10 +159,20 @@ class CudaBackend final : public Backend {
     run_on_lane(lane, [&] {
       // One H2D copy per page, however many algorithms: PCIe is the bound, not the kernels.
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), page.data(), page.size(), cudaMemcpyHostToDevice, stream));
-      for (std::size_t i = 0; i < requests.size(); ++i)
-        visit_block_hasher(requests[i].algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
-          launch_block_hash<Hasher>(shape_, d_page, page.size(), block_size, d_digests + offsets[i], stream);
-        });
+      if (requests.size() > 1 && requests.size() <= kernels::MultiBlockHashItem::max_slots) {
+        // Every algorithm in one launch: four times the threads of one algorithm's launch.
+        kernels::MultiBlockHashItem item{d_page, page.size(), block_size, static_cast<std::uint32_t>(requests.size()), {}, {}};
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+          item.kind[i] = multi_block_kind(requests[i].algorithm);
+          item.out[i] = d_digests + offsets[i];
+        }
+        shape_.launch(stream, item.count(), item);
+      } else {
+        for (std::size_t i = 0; i < requests.size(); ++i)
+          visit_block_hasher(requests[i].algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
+            launch_block_hash<Hasher>(shape_, d_page, page.size(), block_size, d_digests + offsets[i], stream);
+          });
+      }
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), digest_bytes, cudaMemcpyDeviceToHost, stream));
     });
     for (std::size_t i = 0; i < requests.size(); ++i)
@@ -172,25 +182,27 @@ class CudaBackend final : public Backend {
   bool prefilter_identifiers(std::span<const std::byte> data, std::uint32_t window,
                              std::span<std::uint8_t> marks) override {
     const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
-    if (window == 0 || marks.size() < probe.count())
+    if (!kernels::IdentifierPrefilterItem::valid_window(window) || marks.size() < probe.windows())
       throw Error(ExitCode::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
-                                          std::to_string(probe.count()) + " windows");
+                                          std::to_string(probe.windows()) + " windows of " + std::to_string(window) + " bytes");
     if (data.empty()) return true;
     CUDA_TRY(cudaSetDevice(device_));
     LaneLease lease(*this);
     Lane& lane = lease.lane();
     lane.d_page.reserve(data.size());
-    lane.d_digests.reserve(probe.count());
-    lane.h_digests.reserve(probe.count());
+    const std::uint64_t windows = probe.windows();
+    lane.d_digests.reserve(windows);
+    lane.h_digests.reserve(windows);
     const cudaStream_t stream = lane.stream.get();
     const kernels::IdentifierPrefilterItem item{reinterpret_cast<const unsigned char*>(lane.d_page.get()), data.size(), window,
                                                 reinterpret_cast<std::uint8_t*>(lane.d_digests.get())};
     run_on_lane(lane, [&] {
       CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
+      CUDA_TRY(cudaMemsetAsync(lane.d_digests.get(), 0, windows, stream));  // the kernel only sets marks
       shape_.launch(stream, item.count(), item);
-      CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), item.count(), cudaMemcpyDeviceToHost, stream));
+      CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), windows, cudaMemcpyDeviceToHost, stream));
     });
-    std::memcpy(marks.data(), lane.h_digests.get(), item.count());
+    std::memcpy(marks.data(), lane.h_digests.get(), windows);
     return true;
   }
 
@@ -414,20 +426,23 @@ std::vector<KernelTiming> cuda_kernel_timings(std::size_t bytes, std::size_t pag
                                        launch_block_hash<Hasher>(shape, page_at(p), page_size, block_size, d_digests, stream);
                                    }));
     });
-  timings.push_back(timer.time("kernel.blocks.all", "md5, sha1, sha256 and xxh64 of each block, four launches per page", [&](cudaStream_t stream) {
+  timings.push_back(timer.time("kernel.blocks.all", "md5, sha1, sha256 and xxh64 of each block, one launch per page", [&](cudaStream_t stream) {
     for (std::uint64_t p = 0; p < pages; ++p) {
+      kernels::MultiBlockHashItem item{page_at(p), page_size, block_size, static_cast<std::uint32_t>(block_algorithms.size()), {}, {}};
       std::size_t offset = 0;
-      for (const auto a : block_algorithms)
-        visit_block_hasher(a, [&]<class Hasher>(std::type_identity<Hasher>) {
-          launch_block_hash<Hasher>(shape, page_at(p), page_size, block_size, d_digests + offset, stream);
-          offset += blocks_per_page * Hasher::digest_size;
-        });
+      for (std::size_t i = 0; i < block_algorithms.size(); ++i) {
+        item.kind[i] = multi_block_kind(block_algorithms[i]);
+        item.out[i] = d_digests + offset;
+        offset += blocks_per_page * info(block_algorithms[i]).digest_size;
+      }
+      shape.launch(stream, item.count(), item);
     }
   }));
 
   timings.push_back(timer.time("kernel.prefilter", "identifier prefilter, 4096-byte windows, " + per_page, [&](cudaStream_t stream) {
     for (std::uint64_t p = 0; p < pages; ++p) {
       const kernels::IdentifierPrefilterItem item{page_at(p), page_size, 4096, reinterpret_cast<std::uint8_t*>(d_digests)};
+      CUDA_TRY(cudaMemsetAsync(d_digests, 0, item.windows(), stream));
       shape.launch(stream, item.count(), item);
     }
   }));
