@@ -77,6 +77,24 @@ int char_before(std::span<const std::byte> b, std::size_t at, const EmitOptions&
   return at >= 1 ? char_at(b, at - 1, o).ascii : -1;
 }
 
+// Where the character that ends at `at` begins (at > 0): its width depends on how it was written.
+std::size_t step_back(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
+  if (o.encoding == Encoding::utf16le) return at >= 2 ? at - 2 : 0;
+  if (o.fullwidth && at >= 3 && char_at(b, at - 3, o).bytes == 3) return at - 3;
+  return at - 1;
+}
+
+// Up to n characters that end at `at`, folded to ASCII as decode() does ('?' for others).
+std::string text_before(std::span<const std::byte> b, std::size_t at, const EmitOptions& o, std::size_t n) {
+  std::string s;
+  while (s.size() < n && at > 0) {
+    const int c = char_before(b, at, o);
+    s.insert(s.begin(), c < 0 ? '?' : static_cast<char>(c));
+    at = step_back(b, at, o);
+  }
+  return s;
+}
+
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
   Decoded d;
   for (std::size_t at = from; at < to;) {
@@ -169,10 +187,7 @@ std::size_t IdentifierScanner::extend_left(std::span<const std::byte> buffer, st
     int c = char_before(buffer, at, v.emit);
     if (c < 0 || !set.test(static_cast<std::size_t>(c))) break;
     if (++taken > most) return std::string::npos;  // the run is longer than the rule allows
-    // Step back over that character: its width depends on how it was written.
-    if (v.emit.encoding == Encoding::utf16le) at -= 2;
-    else if (v.emit.fullwidth && at >= 3 && char_at(buffer, at - 3, v.emit).bytes == 3) at -= 3;
-    else at -= 1;
+    at = step_back(buffer, at, v.emit);
   }
   return taken ? at : std::string::npos;
 }
@@ -338,6 +353,8 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       ++tries;
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
+      if (validation.valid && rule.validator == Validator::phone && us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded))
+        validation = Validation{};  // a postal code, not a phone number
       if (!validation.valid && (!keep_invalid_ || kept)) continue;
       std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
       const std::size_t width = max_char_bytes(v.emit);

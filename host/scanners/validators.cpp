@@ -112,6 +112,23 @@ bool iban_valid(std::string_view iban) {
   return remainder == 1;
 }
 
+bool us_zip_plus4(std::string_view before, std::string_view candidate) {
+  if (candidate.size() != 10 || candidate[5] != '-') return false;
+  for (std::size_t i = 0; i < candidate.size(); ++i)
+    if (i != 5 && !std::isdigit(static_cast<unsigned char>(candidate[i]))) return false;
+  std::size_t spaces = 0;
+  while (spaces < before.size() && before[before.size() - 1 - spaces] == ' ') ++spaces;
+  if (spaces < 1 || spaces > 2 || before.size() < spaces + 2) return false;
+  const std::string_view code = before.substr(before.size() - spaces - 2, 2);
+  if (before.size() > spaces + 2 && std::isalpha(static_cast<unsigned char>(before[before.size() - spaces - 3]))) return false;
+  static constexpr std::string_view codes[] = {
+      "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+      "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
+      "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM",
+      "AA", "AE", "AP"};
+  return std::find(std::begin(codes), std::end(codes), code) != std::end(codes);
+}
+
 Validators::Validators(std::vector<std::string> regions) : regions_(std::move(regions)) {
   PhoneNumberUtil::GetInstance();  // builds its metadata once, before worker threads ask for it
 }

@@ -144,6 +144,26 @@ TEST(Scanner, IgnoresDecoys) {
   for (const auto& f : found) ADD_FAILURE() << builtin().rules()[f.rule].name << ": " << f.raw;
 }
 
+// "Boston, MA 02110-1301" closes every GPL notice: read as a German national number it is
+// +49 2110 1301, and it linked every pair of unrelated Linux images in a case. A ZIP+4 after a
+// state's code is a postal code in every encoding; the same digits as a phone still are one.
+TEST(Scanner, AUsZipPlus4AfterAStateIsAPostalCodeNotAPhone) {
+  const std::string gpl = "Free Software Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA\n"
+                          "59 Temple Place, Suite 330, Boston, MA  02111-1307  USA\n";
+  for (const auto& text : {gpl, utf16le(gpl), fullwidth_utf8(gpl)})
+    for (const auto& f : scan_text(text))
+      if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
+  for (const std::string text : {"Telefon: 02110-1301\n", "Boston, XX 02110-1301", "MAX 02110-1301"}) {
+    auto found = by_type(scan_text(text));
+    EXPECT_EQ(found.count("phone"), 1u) << text;
+  }
+  EXPECT_TRUE(us_zip_plus4("Boston, MA ", "02110-1301"));
+  EXPECT_TRUE(us_zip_plus4("PR  ", "00901-1234"));
+  EXPECT_FALSE(us_zip_plus4("Boston, MA ", "02110 1301"));
+  EXPECT_FALSE(us_zip_plus4("Boston, MA", "02110-1301"));
+  EXPECT_FALSE(us_zip_plus4("ZZ ", "02110-1301"));
+}
+
 TEST(Scanner, EmailUrlAdsIbanCards) {
   auto found = by_type(scan_text(
       "mail <Jane.Doe+x@Example.COM>, see https://www.leboncoin.fr/annonces/2345678901 and "
