@@ -95,6 +95,17 @@ std::string text_before(std::span<const std::byte> b, std::size_t at, const Emit
   return s;
 }
 
+// True when the digits [from, to) continue a decimal number: a '.' and a digit right after them
+// ("551.309 1845.38", the coordinates of a PDF drawing, read as +1 551 309 1845), or a digit and
+// a '.' right before them (the fraction of "0.5513091845"). A sentence's full stop is followed by
+// a space or nothing, so "call 212.555.0199." still is a phone number.
+bool inside_decimal_number(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
+  auto digit = [](int c) { return c >= '0' && c <= '9'; };
+  const Char after = char_at(b, to, o);
+  if (after.ascii == '.' && digit(char_at(b, to + after.bytes, o).ascii)) return true;
+  return from > 0 && char_before(b, from, o) == '.' && digit(char_before(b, step_back(b, from, o), o));
+}
+
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
   Decoded d;
   for (std::size_t at = from; at < to;) {
@@ -353,8 +364,9 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       ++tries;
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
-      if (validation.valid && rule.validator == Validator::phone && us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded))
-        validation = Validation{};  // a postal code, not a phone number
+      if (validation.valid && rule.validator == Validator::phone &&
+          (us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded) || inside_decimal_number(buffer, start, end, v.emit)))
+        validation = Validation{};  // a postal code, or digits of decimal numbers (PDF drawing coordinates): not a phone
       if (!validation.valid && (!keep_invalid_ || kept)) continue;
       std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
       const std::size_t width = max_char_bytes(v.emit);

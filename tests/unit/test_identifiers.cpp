@@ -164,6 +164,18 @@ TEST(Scanner, AUsZipPlus4AfterAStateIsAPostalCodeNotAPhone) {
   EXPECT_FALSE(us_zip_plus4("ZZ ", "02110-1301"));
 }
 
+// A decompressed PDF page is full of coordinates: "551.309 1845.38 m" read as the NANP number
+// +1 551 309 1845 (the issue counted ~14,500 such "phones" per 256 MiB). Digits that continue a
+// decimal number on either side are not a phone; a full stop that ends a sentence changes nothing.
+TEST(Scanner, DigitsOfDecimalNumbersAreNotPhones) {
+  const std::string drawing = "q 1 0 0 1 72 720 cm 551.309 1845.38 m 212.555 0199.25 l 0.5513091845 w S Q\n";
+  for (const auto& text : {drawing, utf16le(drawing)})
+    for (const auto& f : scan_text(text))
+      if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
+  for (const std::string text : {"call 212.555.0199.", "call 212.555.0199. Or", "fr: 06.12.34.56.78.\n", "551 309 1845. 38"})
+    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+}
+
 TEST(Scanner, EmailUrlAdsIbanCards) {
   auto found = by_type(scan_text(
       "mail <Jane.Doe+x@Example.COM>, see https://www.leboncoin.fr/annonces/2345678901 and "
@@ -203,7 +215,7 @@ TEST(Scanner, SkippingTheInsideOfDigitRunsChangesNoFeature) {
   for (int i = 0; i < 3000; ++i) digits += static_cast<char>('0' + (i * 7 + i / 10) % 10);
   const std::string text = digits + " +33 6 12 34 56 78, 0612345678 " + digits + "-+442079460123 mail a1@example.org " + digits +
                            utf16le("+33 6 12 34 56 78") + digits + " 4111 1111 1111 1111\n" + digits.substr(0, 5000 % 3000) +
-                           " (202) 555-0143." + digits + "tel:0033612345678;" + digits;
+                           " (202) 555-0143;" + digits + "tel:0033612345678;" + digits;
   const auto b = bytes_of(text);
   IdentifierScanner full(builtin_rules(), default_regions(), false);
   full.skip_digit_runs(false);
