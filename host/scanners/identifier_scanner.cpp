@@ -106,6 +106,40 @@ bool inside_decimal_number(std::span<const std::byte> b, std::size_t from, std::
   return from > 0 && char_before(b, from, o) == '.' && digit(char_before(b, step_back(b, from, o), o));
 }
 
+// True when a candidate written in space-separated groups is one stretch of a longer row of
+// numbers: a number and a space right before it and a space and a number right after it
+// ("252 1761 374 1762 497 1763 620": a PDF font's widths, read as +1 762 497 1763). A number
+// written in groups is preceded by a word or punctuation, not by another number.
+bool inside_number_row(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  auto digit = [](int c) { return c >= '0' && c <= '9'; };
+  if (folded.find(' ') == std::string_view::npos || from == 0) return false;
+  const Char after = char_at(b, to, o);
+  if (after.ascii != ' ' || !digit(char_at(b, to + after.bytes, o).ascii)) return false;
+  return char_before(b, from, o) == ' ' && digit(char_before(b, step_back(b, from, o), o));
+}
+
+// True when the candidate's digits are part of a PDF hex string of glyph ids, `<...>` holding only
+// hex digits, four per glyph ("[<0925>-51<01570233029a>12<01a8>] TJ": +49 157 0233029): such
+// strings fill the text of every PDF with a CID font. A number written in angle brackets has
+// separators, a '+' or a length that is not a whole number of glyphs.
+bool inside_glyph_string(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  auto hex = [](int c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  if (!std::all_of(folded.begin(), folded.end(), [&](char c) { return hex(static_cast<unsigned char>(c)); })) return false;
+  std::size_t count = folded.size(), at = from;
+  constexpr std::size_t most = 4096;  // longer runs are not looked at (and not rejected)
+  while (at > 0 && count < most && hex(char_before(b, at, o))) {
+    at = step_back(b, at, o);
+    ++count;
+  }
+  if (at == 0 || char_before(b, at, o) != '<') return false;
+  at = to;
+  for (Char c = char_at(b, at, o); count < most && hex(c.ascii); c = char_at(b, at, o)) {
+    at += c.bytes;
+    ++count;
+  }
+  return char_at(b, at, o).ascii == '>' && count % 4 == 0 && count >= 8;
+}
+
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
   Decoded d;
   for (std::size_t at = from; at < to;) {
@@ -365,8 +399,9 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
       if (validation.valid && rule.validator == Validator::phone &&
-          (us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded) || inside_decimal_number(buffer, start, end, v.emit)))
-        validation = Validation{};  // a postal code, or digits of decimal numbers (PDF drawing coordinates): not a phone
+          (us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded) || inside_decimal_number(buffer, start, end, v.emit) ||
+           inside_number_row(buffer, start, end, v.emit, d.folded) || inside_glyph_string(buffer, start, end, v.emit, d.folded)))
+        validation = Validation{};  // a postal code, digits of decimal numbers or a row of numbers: not a phone
       if (!validation.valid && (!keep_invalid_ || kept)) continue;
       std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
       const std::size_t width = max_char_bytes(v.emit);

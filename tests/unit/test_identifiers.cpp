@@ -176,6 +176,30 @@ TEST(Scanner, DigitsOfDecimalNumbersAreNotPhones) {
     EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
 }
 
+// A row of numbers (a PDF font's /Widths, a table of measurements) is not a phone number however
+// its groups line up; a number written in groups after a word, or a list of numbers each written
+// whole, still is.
+TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
+  const std::string widths = "/Widths [ 278 252 1761 374 1762 497 1763 620 1764 742 212 555 0199 250 ]\n";
+  for (const auto& text : {widths, utf16le(widths)})
+    for (const auto& f : scan_text(text))
+      if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
+  for (const std::string text : {"tel 212 555 0199 24h", "212 555 0199 and 7 more", "12 is 212 555 0199"})
+    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+  EXPECT_EQ(by_type(scan_text("0612345678 0698765432 0611223344")).count("phone"), 3u);
+}
+
+// Glyph ids of a CID font in a PDF text object are hex strings, four digits a glyph: digits
+// inside them are not phones; a number in angle brackets that is not such a string still is.
+TEST(Scanner, DigitsOfAPdfGlyphStringAreNotAPhone) {
+  const std::string text = "BT /F1 12 Tf [<0925>-51<01570233029a>12<01a8>4<0157>] TJ [<026802650265>-550<026e026c>] TJ ET\n";
+  for (const auto& t : {text, utf16le(text)})
+    for (const auto& f : scan_text(t))
+      if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
+  for (const std::string t : {"Jean <0612345678>", "<06 12 34 56 78>", "<+33612345678>", "tel <0612345678a>"})
+    EXPECT_EQ(by_type(scan_text(t)).count("phone"), 1u) << t;
+}
+
 TEST(Scanner, EmailUrlAdsIbanCards) {
   auto found = by_type(scan_text(
       "mail <Jane.Doe+x@Example.COM>, see https://www.leboncoin.fr/annonces/2345678901 and "
