@@ -399,7 +399,7 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
       if (validation.valid && rule.validator == Validator::phone &&
-          (us_zip_plus4(text_before(buffer, start, v.emit, 6), d.folded) || inside_decimal_number(buffer, start, end, v.emit) ||
+          (us_zip_plus4(text_before(buffer, start, v.emit, 16), d.folded) || inside_decimal_number(buffer, start, end, v.emit) ||
            inside_number_row(buffer, start, end, v.emit, d.folded) || inside_glyph_string(buffer, start, end, v.emit, d.folded)))
         validation = Validation{};  // a postal code, digits of decimal numbers or a row of numbers: not a phone
       if (!validation.valid && (!keep_invalid_ || kept)) continue;

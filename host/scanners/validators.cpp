@@ -116,9 +116,15 @@ bool us_zip_plus4(std::string_view before, std::string_view candidate) {
   if (candidate.size() != 10 || candidate[5] != '-') return false;
   for (std::size_t i = 0; i < candidate.size(); ++i)
     if (i != 5 && !std::isdigit(static_cast<unsigned char>(candidate[i]))) return false;
+  // Between the code and the number: spaces, or a line break with the next line's indent and a
+  // comment's continuation mark ("MA\n * 02110-1301" in a C header's licence).
   std::size_t spaces = 0;
-  while (spaces < before.size() && before[before.size() - 1 - spaces] == ' ') ++spaces;
-  if (spaces < 1 || spaces > 2 || before.size() < spaces + 2) return false;
+  bool blank = false;
+  while (spaces < before.size() && spaces < 12 && std::string_view(" \t\r\n*#/;").find(before[before.size() - 1 - spaces]) != std::string_view::npos) {
+    blank = blank || std::isspace(static_cast<unsigned char>(before[before.size() - 1 - spaces]));
+    ++spaces;
+  }
+  if (!blank || before.size() < spaces + 2) return false;
   const std::string_view code = before.substr(before.size() - spaces - 2, 2);
   if (before.size() > spaces + 2 && std::isalpha(static_cast<unsigned char>(before[before.size() - spaces - 3]))) return false;
   static constexpr std::string_view codes[] = {

@@ -47,8 +47,9 @@ bool iban_valid(std::string_view compact);
 
 // A US ZIP+4 postal code as addresses write it, never a phone number: `candidate` is five digits,
 // '-', four digits, and `before` (the text just before it) ends with a state's or territory's
-// two-letter code and one or two spaces ("Boston, MA 02110-1301" in every GPL notice would
-// otherwise be the German number +49 2110 1301 on every Linux machine).
+// two-letter code and white space, possibly across a line break and a comment's continuation mark
+// ("Boston, MA 02110-1301", "MA\n * 02110-1301" in every GPL notice would otherwise be the German
+// number +49 2110 1301 on every Linux machine).
 bool us_zip_plus4(std::string_view before, std::string_view candidate);
 
 }  // namespace trawl::detail

@@ -46,6 +46,10 @@ std::string fullwidth_utf8(std::string_view ascii) {
       out += "\xE3\x80\x80";
       continue;
     }
+    if (c < 0x21 || c > 0x7E) {  // line breaks and other controls have no full-width form
+      out += static_cast<char>(c);
+      continue;
+    }
     unsigned code = 0xff01 + (c - 0x21);
     out += static_cast<char>(0xE0 | (code >> 12));
     out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
@@ -149,7 +153,9 @@ TEST(Scanner, IgnoresDecoys) {
 // state's code is a postal code in every encoding; the same digits as a phone still are one.
 TEST(Scanner, AUsZipPlus4AfterAStateIsAPostalCodeNotAPhone) {
   const std::string gpl = "Free Software Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA\n"
-                          "59 Temple Place, Suite 330, Boston, MA  02111-1307  USA\n";
+                          "59 Temple Place, Suite 330, Boston, MA  02111-1307  USA\n"
+                          " * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA\n * 02110-1301, USA\n"
+                          "# Boston, MA\n#     02110-1301 USA\n";
   for (const auto& text : {gpl, utf16le(gpl), fullwidth_utf8(gpl)})
     for (const auto& f : scan_text(text))
       if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
@@ -161,6 +167,8 @@ TEST(Scanner, AUsZipPlus4AfterAStateIsAPostalCodeNotAPhone) {
   EXPECT_TRUE(us_zip_plus4("PR  ", "00901-1234"));
   EXPECT_FALSE(us_zip_plus4("Boston, MA ", "02110 1301"));
   EXPECT_FALSE(us_zip_plus4("Boston, MA", "02110-1301"));
+  EXPECT_TRUE(us_zip_plus4("Boston, MA\n    ", "02110-1301"));
+  EXPECT_FALSE(us_zip_plus4("Boston, MA*", "02110-1301"));
   EXPECT_FALSE(us_zip_plus4("ZZ ", "02110-1301"));
 }
 
