@@ -95,27 +95,17 @@ std::string text_before(std::span<const std::byte> b, std::size_t at, const Emit
   return s;
 }
 
-// True when the digits [from, to) continue a decimal number: a '.' and a digit right after them
-// ("551.309 1845.38", the coordinates of a PDF drawing, read as +1 551 309 1845), or a digit and
-// a '.' right before them (the fraction of "0.5513091845"). A sentence's full stop is followed by
-// a space or nothing, so "call 212.555.0199." still is a phone number.
-bool inside_decimal_number(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
-  auto digit = [](int c) { return c >= '0' && c <= '9'; };
+bool ascii_digit(int c) { return c >= '0' && c <= '9'; }
+
+// `sep` and then a digit right after [.., to).
+bool followed_by(std::span<const std::byte> b, std::size_t to, const EmitOptions& o, char sep) {
   const Char after = char_at(b, to, o);
-  if (after.ascii == '.' && digit(char_at(b, to + after.bytes, o).ascii)) return true;
-  return from > 0 && char_before(b, from, o) == '.' && digit(char_before(b, step_back(b, from, o), o));
+  return after.ascii == sep && ascii_digit(char_at(b, to + after.bytes, o).ascii);
 }
 
-// True when a candidate written in space-separated groups is one stretch of a longer row of
-// numbers: a number and a space right before it and a space and a number right after it
-// ("252 1761 374 1762 497 1763 620": a PDF font's widths, read as +1 762 497 1763). A number
-// written in groups is preceded by a word or punctuation, not by another number.
-bool inside_number_row(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
-  auto digit = [](int c) { return c >= '0' && c <= '9'; };
-  if (folded.find(' ') == std::string_view::npos || from == 0) return false;
-  const Char after = char_at(b, to, o);
-  if (after.ascii != ' ' || !digit(char_at(b, to + after.bytes, o).ascii)) return false;
-  return char_before(b, from, o) == ' ' && digit(char_before(b, step_back(b, from, o), o));
+// A digit and then `sep` right before [from, ..).
+bool preceded_by(std::span<const std::byte> b, std::size_t from, const EmitOptions& o, char sep) {
+  return from > 0 && char_before(b, from, o) == sep && ascii_digit(char_before(b, step_back(b, from, o), o));
 }
 
 // True when the candidate's digits are part of a PDF hex string of glyph ids, `<...>` holding only
@@ -138,6 +128,23 @@ bool inside_glyph_string(std::span<const std::byte> b, std::size_t from, std::si
     ++count;
   }
   return char_at(b, at, o).ascii == '>' && count % 4 == 0 && count >= 8;
+}
+
+// True when a phone-valid candidate [from, to) is data that only looks like a number:
+//  - a US ZIP+4 after a state's code (validators.hpp: us_zip_plus4);
+//  - digits that continue a decimal number: '.' and a digit right after them ("551.309 1845.38",
+//    the coordinates of a PDF drawing, read as +1 551 309 1845) or a digit and '.' right before
+//    them (the fraction of "0.5513091845"); a sentence's full stop is followed by a space or
+//    nothing, so "call 212.555.0199." still is a phone number;
+//  - one stretch of a row of numbers: a candidate written in space-separated groups with a number
+//    and a space on both sides ("252 1761 374 1762 497 1763 620", a PDF font's widths); a number
+//    written in groups follows a word or punctuation, not another number;
+//  - digits of a PDF glyph-id hex string (inside_glyph_string).
+bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  if (folded.size() == 10 && us_zip_plus4(text_before(b, from, o, 16), folded)) return true;
+  if (followed_by(b, to, o, '.') || preceded_by(b, from, o, '.')) return true;
+  if (folded.find(' ') != std::string_view::npos && followed_by(b, to, o, ' ') && preceded_by(b, from, o, ' ')) return true;
+  return inside_glyph_string(b, from, to, o, folded);
 }
 
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
@@ -398,10 +405,8 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       ++tries;
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
-      if (validation.valid && rule.validator == Validator::phone &&
-          (us_zip_plus4(text_before(buffer, start, v.emit, 16), d.folded) || inside_decimal_number(buffer, start, end, v.emit) ||
-           inside_number_row(buffer, start, end, v.emit, d.folded) || inside_glyph_string(buffer, start, end, v.emit, d.folded)))
-        validation = Validation{};  // a postal code, digits of decimal numbers or a row of numbers: not a phone
+      if (validation.valid && rule.validator == Validator::phone && number_is_data(buffer, start, end, v.emit, d.folded))
+        validation = Validation{};  // a postal code, a decimal number, a row of numbers, glyph ids: not a phone
       if (!validation.valid && (!keep_invalid_ || kept)) continue;
       std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
       const std::size_t width = max_char_bytes(v.emit);

@@ -356,25 +356,13 @@ class KernelTimer {
   KernelTiming time(std::string name, std::string detail, Launch&& launch, unsigned repeats = 5) {
     launch(stream_.get());
     CUDA_TRY(cudaStreamSynchronize(stream_.get()));
-    std::vector<float> milliseconds;
-    for (unsigned i = 0; i < repeats; ++i) {
-      CUDA_TRY(cudaEventRecord(start_.get(), stream_.get()));
-      launch(stream_.get());
-      CUDA_TRY(cudaEventRecord(stop_.get(), stream_.get()));
-      CUDA_TRY(cudaEventSynchronize(stop_.get()));
-      float ms = 0;
-      CUDA_TRY(cudaEventElapsedTime(&ms, start_.get(), stop_.get()));
-      milliseconds.push_back(ms);
-    }
-    std::nth_element(milliseconds.begin(), milliseconds.begin() + milliseconds.size() / 2, milliseconds.end());
-    const double seconds = std::max(1e-9, milliseconds[milliseconds.size() / 2] * 1e-3);
+    const double seconds = std::max(1e-9, cuda::median_milliseconds(stream_.get(), repeats, launch) * 1e-3);
     return KernelTiming{std::move(name), std::move(detail), static_cast<double>(bytes_) / seconds / 1e9, seconds, bytes_};
   }
 
  private:
   std::uint64_t bytes_;
   Stream stream_;
-  Event start_{cudaEventDefault}, stop_{cudaEventBlockingSync};
 };
 
 }  // namespace

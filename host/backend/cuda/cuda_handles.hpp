@@ -6,8 +6,10 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
+#include <vector>
 
 #include "host/backend/cuda/cuda_check.hpp"
 
@@ -113,5 +115,24 @@ class Event {
  private:
   cudaEvent_t event_ = nullptr;
 };
+
+// The median of `repeats` runs of work(stream), each timed between two events recorded on the
+// stream. Warm-up runs, if any, are the caller's.
+template <class Work>
+float median_milliseconds(cudaStream_t stream, unsigned repeats, Work&& work) {
+  Event start(cudaEventDefault), stop(cudaEventBlockingSync);
+  std::vector<float> milliseconds;
+  for (unsigned i = 0; i < repeats; ++i) {
+    CUDA_TRY(cudaEventRecord(start.get(), stream));
+    work(stream);
+    CUDA_TRY(cudaEventRecord(stop.get(), stream));
+    CUDA_TRY(cudaEventSynchronize(stop.get()));
+    float ms = 0;
+    CUDA_TRY(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+    milliseconds.push_back(ms);
+  }
+  std::nth_element(milliseconds.begin(), milliseconds.begin() + milliseconds.size() / 2, milliseconds.end());
+  return milliseconds[milliseconds.size() / 2];
+}
 
 }  // namespace trawl::detail::cuda

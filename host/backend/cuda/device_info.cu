@@ -63,26 +63,14 @@ double cuda_h2d_gbps(std::size_t bytes, unsigned repeats) {
     std::memcpy(h_source.get() + i, &state, 8);
   }
   cuda::Stream stream;
-  cuda::Event start(cudaEventDefault), stop(cudaEventBlockingSync);
-  const auto copy = [&] {
-    CUDA_TRY(cudaMemcpyAsync(d_target.get(), h_source.get(), bytes, cudaMemcpyHostToDevice, stream.get()));
+  const auto copy = [&](cudaStream_t s) {
+    CUDA_TRY(cudaMemcpyAsync(d_target.get(), h_source.get(), bytes, cudaMemcpyHostToDevice, s));
   };
   // Warm-up: first-touch costs (page tables, the link leaving its idle low-power speed) stay out.
-  copy();
-  copy();
+  copy(stream.get());
+  copy(stream.get());
   CUDA_TRY(cudaStreamSynchronize(stream.get()));
-  std::vector<float> milliseconds;
-  for (unsigned i = 0; i < repeats; ++i) {
-    CUDA_TRY(cudaEventRecord(start.get(), stream.get()));
-    copy();
-    CUDA_TRY(cudaEventRecord(stop.get(), stream.get()));
-    CUDA_TRY(cudaEventSynchronize(stop.get()));
-    float ms = 0;
-    CUDA_TRY(cudaEventElapsedTime(&ms, start.get(), stop.get()));
-    milliseconds.push_back(ms);
-  }
-  std::nth_element(milliseconds.begin(), milliseconds.begin() + milliseconds.size() / 2, milliseconds.end());
-  const double median_ms = milliseconds[milliseconds.size() / 2];
+  const double median_ms = cuda::median_milliseconds(stream.get(), repeats, copy);
   if (median_ms <= 0) throw Error(ExitCode::internal, "cuda_h2d_gbps: a copy took no measurable time");
   return static_cast<double>(bytes) / (median_ms * 1e-3) / 1e9;
 }
