@@ -48,7 +48,7 @@ std::vector<std::uint32_t> make_prefix_index(std::span<const std::byte> digests,
 }
 
 void Backend::lookup_known_blocks(const KnownBlockTable& table, std::span<const std::byte> data, std::size_t page_len,
-                                  std::uint32_t step, std::span<std::uint32_t> out) {
+                                  std::uint32_t step, std::span<std::uint32_t> out, const DeviceCopy* /*device*/) {
   check(table, data, page_len, step, out);
   const std::size_t digest_size = info(table.algorithm).digest_size;
   const auto* digests = reinterpret_cast<const unsigned char*>(table.digests.data());

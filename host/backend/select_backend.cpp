@@ -8,8 +8,9 @@ namespace trawl::detail {
 
 BackendChoice select_backend(std::string_view name, unsigned threads) {
   if (name == "cpu") return {make_cpu_backend(threads), ""};
+  if (name == "emulated") return {make_emulated_backend(threads), ""};
   if (name != "auto" && name != "cuda")
-    throw Error(ExitCode::usage, "unknown backend '" + std::string(name) + "' (choose auto, cpu or cuda)");
+    throw Error(ExitCode::usage, "unknown backend '" + std::string(name) + "' (choose auto, cpu, cuda or emulated)");
   std::string why;
 #ifdef TRAWL_HAVE_CUDA
   if (auto cuda = make_cuda_backend(why)) return {std::move(cuda), ""};

@@ -38,7 +38,7 @@
 #include "host/backend/device_info.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/image_hasher.hpp"
-#include "host/pipeline/carve_stage.hpp"
+#include "host/modules/carve_stage.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
 #include "trawl/trawl.hpp"

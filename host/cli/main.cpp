@@ -173,7 +173,7 @@ int run_scan(const std::vector<std::string>& args) {
       ("hash", po::value(&hashes), "image hashes: md5,sha1,sha256,sha512,xxh128 or none (default md5,sha1,sha256)")
       ("block-hash", po::value(&block_hashes), "block hashes: md5,sha1,sha256,xxh64 or none (default sha256)")
       ("block-size", po::value(&block_size), "block size, a power of two >= 512 (default 4096)")
-      ("backend", po::value(&backend), "auto, cpu or cuda (default auto, or $TRAWL_BACKEND)")
+      ("backend", po::value(&backend), "auto, cpu, cuda or emulated (the CUDA kernels on the host, for tests; default auto, or $TRAWL_BACKEND)")
       ("threads", po::value(&options.threads), "block-hash worker threads (default: one per core)")
       ("page-size", po::value(&page), "bytes each chunk owns (default 16M)")
       ("margin", po::value(&margin), "bytes past the page each chunk also holds (default 1M)")

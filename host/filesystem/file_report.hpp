@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "host/filesystem/file_hash_stage.hpp"
+#include "host/core/records.hpp"
 #include "host/filesystem/file_system_map.hpp"
 #include "trawl/trawl.hpp"
 

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <utility>
 
-#include "host/sinks/output_dir.hpp"
+#include "host/util/atomic_file.hpp"
 #include "host/util/text.hpp"
 #include "host/util/unique_fd.hpp"
 #include "trawl/trawl.hpp"

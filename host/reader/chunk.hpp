@@ -14,6 +14,13 @@
 
 namespace trawl::detail {
 
+// A chunk's bytes on a device, made once per chunk by the backend (Backend::upload) and read by
+// every stage's kernels; what it holds is the backend's business. It lives as long as the chunk.
+class DeviceCopy {
+ public:
+  virtual ~DeviceCopy() = default;
+};
+
 struct Chunk {
   std::uint64_t index = 0;      // 0, 1, 2, ... in image order
   std::uint64_t offset = 0;     // absolute image offset of the first byte (page starts here)
@@ -21,6 +28,9 @@ struct Chunk {
   std::size_t data_len = 0;     // page_len + margin bytes present (margin is short at the end)
   std::size_t before_len = 0;   // lookbehind bytes before `bytes`: min(margin, offset)
   const std::byte* bytes = nullptr;  // page start; [bytes - before_len, bytes + data_len) is valid
+  // [bytes - before_len, bytes + data_len) on the backend's device, or null (a host backend, or no
+  // stage runs kernels). Set by the engine before any stage sees the chunk, never after.
+  mutable std::shared_ptr<const DeviceCopy> device;
 
   std::span<const std::byte> page() const { return {bytes, page_len}; }
   std::span<const std::byte> data() const { return {bytes, data_len}; }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "host/util/atomic_file.hpp"
+
 namespace trawl::detail {
 
 // Creates `dir` if missing. Refuses (Error(output)) a path that is not a folder, a folder that
@@ -16,10 +18,6 @@ namespace trawl::detail {
 // inside an evidence folder, forced).
 std::vector<std::string> prepare_output_dir(const std::filesystem::path& dir, bool force,
                                             const std::vector<std::string>& evidence_paths);
-
-// Writes a whole file atomically: a temporary file in the same folder, fsync, rename. A reader
-// sees the old file or the new one, never half of one.
-void write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
 // trawl.log: one timestamped line per event, flushed at once so a killed run keeps its log.
 class RunLog {

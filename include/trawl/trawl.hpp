@@ -180,7 +180,8 @@ struct ScanOptions {
   std::size_t buffers = 6;            // chunk buffers in the ring (bounds memory)
   unsigned threads = 0;               // block-hash workers; 0 = one per core
   std::uint32_t sector_size = 512;    // smallest read retried after an I/O error
-  std::string backend = "auto";       // auto | cpu | cuda
+  // auto | cpu | cuda | emulated (the CUDA backend's kernels run on the host, for tests)
+  std::string backend = "auto";
   IdentifierOptions identifiers;
   // Output folder (created if missing); empty = write no files, only return the report.
   std::filesystem::path output;

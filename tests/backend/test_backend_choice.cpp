@@ -53,7 +53,7 @@ TEST(BackendChoice, UnknownBackendNamesTheChoices) {
     FAIL() << "expected Error(usage)";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::usage);
-    EXPECT_NE(std::string(e.what()).find("auto, cpu or cuda"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("auto, cpu, cuda or emulated"), std::string::npos) << e.what();
   }
 }
 

@@ -156,20 +156,26 @@ TEST_F(CudaParity, AnImageOnlyAlgorithmIsAnInternalError) {
 
 std::string file_bytes(const test::fs::path& path) { return test::read_text(path); }
 
+// A whole pass on `backend` into dir/backend, with small pages so that many chunks are in flight.
+ScanOptions pass_options(const std::string& backend, const test::fs::path& dir, std::size_t margin) {
+  ScanOptions o;
+  o.backend = backend;
+  o.page_size = 256 << 10;
+  o.margin = margin;
+  o.buffers = 8;
+  o.output = dir / backend;
+  return o;
+}
+
 // A whole pass on each backend, with small pages so that many chunks are in flight at once.
 TEST_F(CudaParity, ScanWithCudaWritesTheSameBlockFilesAsWithCpu) {
   test::TempDir dir;
   test::MemorySource source(test::random_bytes((5 << 20) + 123, 2024));
   std::map<std::string, ScanReport> reports;
   for (const std::string backend : {"cpu", "cuda"}) {
-    ScanOptions o;
-    o.backend = backend;
-    o.page_size = 256 << 10;
-    o.margin = 16 << 10;
-    o.buffers = 8;
+    ScanOptions o = pass_options(backend, dir.path(), 16 << 10);
     o.image_hashes = {"md5", "sha256"};
     o.block_hashes = {"md5", "sha1", "sha256", "xxh64"};
-    o.output = dir / backend;
     reports[backend] = scan(source, o);
   }
   EXPECT_EQ(reports["cuda"].backend, "cuda");
@@ -390,6 +396,39 @@ TEST_F(CudaParity, KnownBlockScanEqualsTheCpu) {
   for (std::size_t i = 0; i < cpu.runs.size(); ++i) {
     EXPECT_EQ(cuda.runs[i].offset, cpu.runs[i].offset);
     EXPECT_EQ(cuda.runs[i].blocks, cpu.runs[i].blocks);
+  }
+}
+
+// Every stage that runs kernels (block hashes, identifier prefilter, signature search, known-block
+// lookup) on the chunk's one upload: the outputs equal the CPU backend's and the emulated one's.
+TEST_F(CudaParity, ScanOfEveryDeviceStageOnOneUploadEqualsTheCpu) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "known");
+  auto image = test::random_bytes(6 << 20, 2026);
+  const auto known = test::random_bytes(24 * 4096, 77);
+  test::write_file(dir / "known" / "file.bin", known);
+  detail::build_block_db({dir / "known"}, dir / "known.tdb", {});
+  std::memcpy(image.data() + (3 << 20) + 1536, known.data(), known.size());
+  const auto put = [&](std::size_t at, std::string_view text) { std::memcpy(image.data() + at, text.data(), text.size()); };
+  for (std::size_t at = 5000; at + 100 < image.size(); at += 250007) put(at, " mail bob.jones@example.net or call +41 44 668 18 00 ");
+  put((256 << 10) - 12, " https://www.example.com/a/b ");  // across a page boundary
+  put((1 << 20) + 4096, "\x89PNG\r\n\x1a\n");
+  put((2 << 20) + 512, "%PDF-1.4\n");
+  test::MemorySource source(image);
+  for (const std::string backend : {"cpu", "cuda", "emulated"}) {
+    ScanOptions o = pass_options(backend, dir.path(), 64 << 10);
+    o.block_hashes = {"md5", "sha256"};
+    o.carve.types = {"all"};
+    o.known.block_db = (dir / "known.tdb").string();
+    o.known.block_step = 512;
+    EXPECT_EQ(scan(source, o).exit_code(), ExitCode::ok) << backend;
+  }
+  for (const char* file : {"blocks.md5", "blocks.sha256", "features/email.txt", "features/phone.txt", "features/url.txt",
+                           "carved/files.jsonl", "known/runs.jsonl", "known/files.jsonl", "hashes.txt"}) {
+    const auto cpu = file_bytes(dir / "cpu" / file);
+    EXPECT_FALSE(cpu.empty()) << file;
+    EXPECT_TRUE(file_bytes(dir / "cuda" / file) == cpu) << file << " differs between cuda and cpu";
+    EXPECT_TRUE(file_bytes(dir / "emulated" / file) == cpu) << file << " differs between emulated and cpu";
   }
 }
 

@@ -15,7 +15,7 @@
 #include <set>
 #include <vector>
 
-#include "host/filesystem/file_hash_stage.hpp"
+#include "host/modules/file_hash_stage.hpp"
 #include "host/filesystem/file_system_map.hpp"
 #include "host/reader/chunk.hpp"
 #include "tests/support/memory_source.hpp"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "host/filesystem/file_hash_stage.hpp"
+#include "host/modules/file_hash_stage.hpp"
 #include "host/filesystem/file_system_map.hpp"
 #include "support/digest.hpp"
 #include "support/memory_source.hpp"

@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -93,6 +95,34 @@ void launch_block_hash(const DeviceShape& shape, const unsigned char* d_page, st
   shape.launch(stream, item.count(), item);
 }
 
+// A chunk on the device (Backend::upload): one H2D copy, made on the upload stream, that every
+// call on the chunk reads after waiting for `ready` on its own lane's stream. The buffer goes
+// back to the backend's pool when the chunk is done with (every call on it has finished by then).
+class CudaCopy final : public DeviceCopy {
+ public:
+  CudaCopy(std::span<const std::byte> host, std::unique_ptr<DeviceMemory> memory,
+           std::function<void(std::unique_ptr<DeviceMemory>)> give_back)
+      : host_(host), memory_(std::move(memory)), give_back_(std::move(give_back)) {}
+  ~CudaCopy() override {
+    (void)cudaEventSynchronize(ready_.get());  // a copy nobody read may still be in flight
+    give_back_(std::move(memory_));
+  }
+  cudaEvent_t ready() const { return ready_.get(); }
+  std::byte* memory() const { return memory_->get(); }
+  // The device address of `span`, when it lies in the uploaded chunk; else null.
+  const unsigned char* find(std::span<const std::byte> span) const {
+    const auto begin = reinterpret_cast<std::uintptr_t>(host_.data()), at = reinterpret_cast<std::uintptr_t>(span.data());
+    if (at < begin || at + span.size() > begin + host_.size()) return nullptr;
+    return reinterpret_cast<const unsigned char*>(memory_->get() + (at - begin));
+  }
+
+ private:
+  std::span<const std::byte> host_;
+  std::unique_ptr<DeviceMemory> memory_;
+  std::function<void(std::unique_ptr<DeviceMemory>)> give_back_;
+  Event ready_{cudaEventDisableTiming};
+};
+
 struct Lane {
   Stream stream;
   // Recorded after the last copy of a call; the caller sleeps on it (blocking sync, see Event).
@@ -123,8 +153,32 @@ class CudaBackend final : public Backend {
     return HostBuffer(static_cast<std::byte*>(h_buffer), [](std::byte* h) { (void)cudaFreeHost(h); });
   }
 
+  // One H2D copy per chunk, whatever the stages: into a pooled device buffer, on the upload
+  // stream (the reader's thread calls this, in chunk order); the lanes wait for it on the GPU.
+  std::shared_ptr<const DeviceCopy> upload(const Chunk& chunk) override {
+    const auto bytes = chunk.with_lookbehind();
+    CUDA_TRY(cudaSetDevice(device_));
+    std::unique_ptr<DeviceMemory> memory;
+    {
+      std::lock_guard lock(mutex_);
+      if (!copy_pool_.empty()) {
+        memory = std::move(copy_pool_.back());
+        copy_pool_.pop_back();
+      }
+    }
+    if (!memory) memory = std::make_unique<DeviceMemory>();
+    memory->reserve(bytes.size());
+    auto copy = std::make_shared<CudaCopy>(bytes, std::move(memory), [this](std::unique_ptr<DeviceMemory> m) {
+      std::lock_guard lock(mutex_);
+      copy_pool_.push_back(std::move(m));
+    });
+    CUDA_TRY(cudaMemcpyAsync(copy->memory(), bytes.data(), bytes.size(), cudaMemcpyHostToDevice, upload_stream_.get()));
+    CUDA_TRY(cudaEventRecord(copy->ready(), upload_stream_.get()));
+    return copy;
+  }
+
   void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
-                   std::span<const BlockDigestRequest> requests) override {
+                   std::span<const BlockDigestRequest> requests, const DeviceCopy* device) override {
     if (block_size == 0) throw Error(ExitCode::internal, "hash_blocks: block size 0");
     const std::uint64_t blocks = kernels::BlockHashItem<kernels::Md5>::block_count(page.size(), block_size);
     // Each request's digests sit back to back in the lane's digest buffers, in request order, so
@@ -150,15 +204,13 @@ class CudaBackend final : public Backend {
     LaneLease lease(*this);
     Lane& lane = lease.lane();
     // Safe to (re)allocate: the lane's previous call waited for all its work before letting go.
-    lane.d_page.reserve(page.size());
     lane.d_digests.reserve(digest_bytes);
     lane.h_digests.reserve(digest_bytes);
     const cudaStream_t stream = lane.stream.get();
-    const auto* d_page = reinterpret_cast<const unsigned char*>(lane.d_page.get());
     auto* d_digests = reinterpret_cast<unsigned char*>(lane.d_digests.get());
     run_on_lane(lane, [&] {
-      // One H2D copy per page, however many algorithms: PCIe is the bound, not the kernels.
-      CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), page.data(), page.size(), cudaMemcpyHostToDevice, stream));
+      // The page is on the device once, however many algorithms: PCIe is the bound, not the kernels.
+      const unsigned char* d_page = device_input(lane, page, device);
       if (requests.size() > 1 && requests.size() <= kernels::MultiBlockHashItem::max_slots) {
         // Every algorithm in one launch: four times the threads of one algorithm's launch.
         kernels::MultiBlockHashItem item{d_page, page.size(), block_size, static_cast<std::uint32_t>(requests.size()), {}, {}};
@@ -180,7 +232,7 @@ class CudaBackend final : public Backend {
   }
 
   bool prefilter_identifiers(std::span<const std::byte> data, std::uint32_t window,
-                             std::span<std::uint8_t> marks) override {
+                             std::span<std::uint8_t> marks, const DeviceCopy* device) override {
     const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
     if (!kernels::IdentifierPrefilterItem::valid_window(window) || marks.size() < probe.windows())
       throw Error(ExitCode::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
@@ -189,15 +241,13 @@ class CudaBackend final : public Backend {
     CUDA_TRY(cudaSetDevice(device_));
     LaneLease lease(*this);
     Lane& lane = lease.lane();
-    lane.d_page.reserve(data.size());
     const std::uint64_t windows = probe.windows();
     lane.d_digests.reserve(windows);
     lane.h_digests.reserve(windows);
     const cudaStream_t stream = lane.stream.get();
-    const kernels::IdentifierPrefilterItem item{reinterpret_cast<const unsigned char*>(lane.d_page.get()), data.size(), window,
-                                                reinterpret_cast<std::uint8_t*>(lane.d_digests.get())};
     run_on_lane(lane, [&] {
-      CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
+      const kernels::IdentifierPrefilterItem item{device_input(lane, data, device), data.size(), window,
+                                                  reinterpret_cast<std::uint8_t*>(lane.d_digests.get())};
       CUDA_TRY(cudaMemsetAsync(lane.d_digests.get(), 0, windows, stream));  // the kernel only sets marks
       shape_.launch(stream, item.count(), item);
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), windows, cudaMemcpyDeviceToHost, stream));
@@ -208,7 +258,8 @@ class CudaBackend final : public Backend {
 
   // Signature search on the GPU: kernels::SignatureStripeItem marks candidate starts in 64-bit
   // words, and SignatureSet::hits_from_stripes turns them into the same hits the CPU reports.
-  std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query) override {
+  std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query,
+                                            const DeviceCopy* device) override {
     const kernels::SignatureStripeItem probe{set.table(), nullptr, query.data.size(), query.page_len, query.offset,
                                              std::max<std::uint32_t>(query.align, 1), nullptr};
     const std::uint64_t words = probe.count();
@@ -216,15 +267,13 @@ class CudaBackend final : public Backend {
     CUDA_TRY(cudaSetDevice(device_));
     LaneLease lease(*this);
     Lane& lane = lease.lane();
-    lane.d_page.reserve(query.data.size());
     lane.d_digests.reserve(words * sizeof(std::uint64_t));
     lane.h_digests.reserve(words * sizeof(std::uint64_t));
     const cudaStream_t stream = lane.stream.get();
     kernels::SignatureStripeItem item = probe;
-    item.data = reinterpret_cast<const unsigned char*>(lane.d_page.get());
     item.out = reinterpret_cast<std::uint64_t*>(lane.d_digests.get());
     run_on_lane(lane, [&] {
-      CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), query.data.data(), query.data.size(), cudaMemcpyHostToDevice, stream));
+      item.data = device_input(lane, query.data, device);
       shape_.launch(stream, words, item);
       CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), words * sizeof(std::uint64_t), cudaMemcpyDeviceToHost, stream));
     });
@@ -237,7 +286,7 @@ class CudaBackend final : public Backend {
   // candidate offset and binary-searches the database's sorted digests, which are uploaded once
   // per table and stay on the device for the backend's lifetime.
   void lookup_known_blocks(const KnownBlockTable& table, std::span<const std::byte> data, std::size_t page_len,
-                           std::uint32_t step, std::span<std::uint32_t> out) override {
+                           std::uint32_t step, std::span<std::uint32_t> out, const DeviceCopy* device) override {
     const std::uint32_t digest_size = info(table.algorithm).digest_size;
     if (step == 0 || page_len > data.size() || out.size() < (page_len + step - 1) / step || table.digests.size() % digest_size != 0)
       throw Error(ExitCode::internal, "lookup_known_blocks: bad arguments");
@@ -252,12 +301,11 @@ class CudaBackend final : public Backend {
     LaneLease lease(*this);
     Lane& lane = lease.lane();
     const std::size_t out_bytes = items * sizeof(std::uint32_t);
-    lane.d_page.reserve(data.size());
     lane.d_digests.reserve(out_bytes);
     lane.h_digests.reserve(out_bytes);
     const cudaStream_t stream = lane.stream.get();
     visit_block_hasher(table.algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
-      const kernels::KnownBlockLookupItem<Hasher> item{reinterpret_cast<const unsigned char*>(lane.d_page.get()),
+      kernels::KnownBlockLookupItem<Hasher> item{nullptr,
                                                        data.size(),
                                                        page_len,
                                                        step,
@@ -266,7 +314,7 @@ class CudaBackend final : public Backend {
                                                        table.digests.size() / Hasher::digest_size,
                                                        reinterpret_cast<std::uint32_t*>(lane.d_digests.get())};
       run_on_lane(lane, [&] {
-        CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), data.data(), data.size(), cudaMemcpyHostToDevice, stream));
+        item.data = device_input(lane, data, device);
         shape_.launch(stream, items, item);
         CUDA_TRY(cudaMemcpyAsync(lane.h_digests.get(), lane.d_digests.get(), out_bytes, cudaMemcpyDeviceToHost, stream));
       });
@@ -275,6 +323,19 @@ class CudaBackend final : public Backend {
   }
 
  private:
+  // The device bytes of `span` for a call on the lane: in the chunk's upload when it lies there
+  // (the lane's stream waits for that copy), else copied to the lane's own page buffer.
+  static const unsigned char* device_input(Lane& lane, std::span<const std::byte> span, const DeviceCopy* device) {
+    if (const auto* copy = dynamic_cast<const CudaCopy*>(device))
+      if (const unsigned char* resident = copy->find(span)) {
+        CUDA_TRY(cudaStreamWaitEvent(lane.stream.get(), copy->ready(), 0));
+        return resident;
+      }
+    lane.d_page.reserve(span.size());
+    CUDA_TRY(cudaMemcpyAsync(lane.d_page.get(), span.data(), span.size(), cudaMemcpyHostToDevice, lane.stream.get()));
+    return reinterpret_cast<const unsigned char*>(lane.d_page.get());
+  }
+
   // The device copy of a known-block digest table, uploaded on first use. Tables are kept until
   // the backend goes: a lane may still be searching one while another call asks for a new one.
   const std::byte* device_table(std::span<const std::byte> digests) {
@@ -341,6 +402,9 @@ class CudaBackend final : public Backend {
   std::mutex mutex_;
   std::condition_variable lane_free_;
   std::vector<Lane*> free_;  // guarded by mutex_: lanes no call holds
+  // Device buffers of chunk uploads no chunk holds (guarded by mutex_), and their stream.
+  std::vector<std::unique_ptr<DeviceMemory>> copy_pool_;
+  Stream upload_stream_;
   std::mutex tables_mutex_;
   // Known-block digest tables on the device, by host address and size; guarded by tables_mutex_.
   std::vector<std::pair<std::pair<const std::byte*, std::size_t>, std::unique_ptr<DeviceMemory>>> tables_;

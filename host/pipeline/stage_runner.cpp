@@ -1,4 +1,4 @@
-#include "host/pipeline/stage.hpp"
+#include "host/pipeline/stage_runner.hpp"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>

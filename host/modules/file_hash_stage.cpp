@@ -1,4 +1,4 @@
-#include "host/filesystem/file_hash_stage.hpp"
+#include "host/modules/file_hash_stage.hpp"
 
 #include <algorithm>
 #include <array>

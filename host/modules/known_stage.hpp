@@ -16,7 +16,7 @@
 #include "host/backend/backend.hpp"
 #include "host/known/block_db.hpp"
 #include "host/known/hash_set.hpp"
-#include "host/pipeline/stage.hpp"
+#include "host/modules/stage.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
@@ -31,6 +31,7 @@ class KnownBlockStage final : public ChunkStage {
   KnownBlockStage(Backend& backend, const BlockDb& db, std::uint32_t step);
   std::string name() const override { return "known"; }
   unsigned workers() const override { return backend_.workers(); }
+  bool uses_device() const override { return true; }
   void consume(const Chunk& chunk) override;
   // After the last chunk: runs and per-file reports.
   KnownSummary finish();

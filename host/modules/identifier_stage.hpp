@@ -5,7 +5,7 @@
 
 #include "host/backend/backend.hpp"
 #include "host/decoders/inflate.hpp"
-#include "host/pipeline/stage.hpp"
+#include "host/modules/stage.hpp"
 #include "host/scanners/identifier_scanner.hpp"
 #include "host/sinks/feature_sink.hpp"
 #include "trawl/trawl.hpp"
@@ -24,6 +24,7 @@ class IdentifierStage final : public ChunkStage {
   std::string name() const override { return "identifiers"; }
   unsigned workers() const override { return workers_; }
   int nice() const override { return 0; }
+  bool uses_device() const override { return prefilter_ == Prefilter::device && scanner_.prefilter_safe(); }
   void consume(const Chunk& chunk) override;
 
  private:
@@ -35,7 +36,7 @@ class IdentifierStage final : public ChunkStage {
   FeatureSink& sink_;
   // The owned ranges to scan: [own_begin, own_end) whole, or the parts around marked windows.
   std::vector<std::pair<std::size_t, std::size_t>> ranges_to_scan(std::span<const std::byte> buffer, std::size_t own_begin,
-                                                                  std::size_t own_end);
+                                                                  std::size_t own_end, const DeviceCopy* device);
 
   const Source& source_;
   Backend& backend_;

@@ -8,7 +8,7 @@
 #include "host/backend/backend.hpp"
 #include "host/hashing/block_digest_file.hpp"
 #include "host/hashing/image_hasher.hpp"
-#include "host/pipeline/stage.hpp"
+#include "host/modules/stage.hpp"
 
 namespace trawl::detail {
 
@@ -51,6 +51,7 @@ class BlockHashStage final : public ChunkStage {
   // Parallel work yields to the sequential whole-image chain when there is one.
   int nice() const override { return yield_ ? off_critical_path_nice : 0; }
   void yield_to_image_hashes(bool yield) { yield_ = yield; }
+  bool uses_device() const override { return true; }
   void consume(const Chunk& chunk) override;
   std::vector<Output>& outputs() { return outputs_; }
 

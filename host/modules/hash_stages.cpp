@@ -1,4 +1,4 @@
-#include "host/pipeline/hash_stages.hpp"
+#include "host/modules/hash_stages.hpp"
 
 #include <chrono>
 
@@ -31,7 +31,7 @@ void BlockHashStage::consume(const Chunk& chunk) {
     digests[i].resize(blocks * info(outputs_[i].algorithm).digest_size);
     requests.push_back({outputs_[i].algorithm, digests[i]});
   }
-  backend_.hash_blocks(chunk.page(), block_size_, requests);
+  backend_.hash_blocks(chunk.page(), block_size_, requests, chunk.device.get());
   for (std::size_t i = 0; i < outputs_.size(); ++i) outputs_[i].writer->write(first_block, digests[i]);
 }
 

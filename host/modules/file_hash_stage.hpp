@@ -17,19 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "host/core/records.hpp"
 #include "host/filesystem/file_system_map.hpp"
 #include "host/hashing/evp.hpp"
-#include "host/pipeline/hash_stages.hpp"
-#include "host/pipeline/stage.hpp"
+#include "host/modules/hash_stages.hpp"
+#include "host/modules/stage.hpp"
 
 namespace trawl::detail {
-
-struct HashedFile {
-  std::uint32_t file = 0;  // index into FileSystemMap::files()
-  std::string md5, sha256;  // lowercase hex; each stage fills the one of its algorithm
-  bool read_through_tsk = false;  // not streamable: read after the pass
-  bool complete = true;           // false: TSK could not read all of it (the digests cover what it read)
-};
 
 class FileHashStage final : public ChunkStage {
  public:

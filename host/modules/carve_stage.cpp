@@ -1,4 +1,4 @@
-#include "host/pipeline/carve_stage.hpp"
+#include "host/modules/carve_stage.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -195,7 +195,7 @@ void CarveStage::consume(const Chunk& chunk) {
     const std::size_t len = std::min(slice, chunk.page_len - from);
     const SignatureQuery query{data.subspan(from, std::min(data.size() - from, len + signatures_.extent())), len,
                                chunk.offset + from, options_.align};
-    for (const auto& hit : backend_.find_signatures(signatures_, query)) {
+    for (const auto& hit : backend_.find_signatures(signatures_, query, chunk.device.get())) {
       if (unallocated_only_ && file_map_->in_allocated_file(hit.offset)) continue;
       if (carvers_.at(hit.format)->ordered)
         ordered.push_back(hit);

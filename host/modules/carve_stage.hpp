@@ -26,7 +26,7 @@
 #include "carvers/reassemble.hpp"
 #include "host/backend/backend.hpp"
 #include "host/filesystem/file_system_map.hpp"
-#include "host/pipeline/stage.hpp"
+#include "host/modules/stage.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
@@ -53,6 +53,7 @@ class CarveStage final : public ChunkStage {
   // Chunks arrive on several workers in any order; the candidates of ordered formats (ZIP) are
   // handed to one sequencer thread that walks them in image order (see inner_starts_).
   unsigned workers() const override { return backend_.workers(); }
+  bool uses_device() const override { return true; }
   void consume(const Chunk& chunk) override;
   // After the last chunk: the carved files in offset order with their parents, and the tally.
   std::vector<CarvedFile> finish(std::map<std::string, CarveTally>& tally);

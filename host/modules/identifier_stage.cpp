@@ -1,4 +1,4 @@
-#include "host/pipeline/identifier_stage.hpp"
+#include "host/modules/identifier_stage.hpp"
 
 #include <cstring>
 
@@ -12,7 +12,7 @@ void IdentifierStage::consume(const Chunk& chunk) {
   const std::uint64_t base = chunk.offset - chunk.before_len;  // image offset of buffer[0]
   const std::size_t own_begin = chunk.before_len, own_end = chunk.before_len + chunk.page_len;
   std::vector<Feature> features;
-  for (auto [begin, end] : ranges_to_scan(buffer, own_begin, own_end)) scanner_.scan(buffer, begin, end, features);
+  for (auto [begin, end] : ranges_to_scan(buffer, own_begin, own_end, chunk.device.get())) scanner_.scan(buffer, begin, end, features);
   for (auto& f : features) f.image_offset = f.offset += base;
 
   if (decode_) {
@@ -41,7 +41,8 @@ void IdentifierStage::consume(const Chunk& chunk) {
 // marked window [a, b) are [a - R, b). Triggers are looked for up to R past the page, for
 // matches that start in the page and end in the margin.
 std::vector<std::pair<std::size_t, std::size_t>> IdentifierStage::ranges_to_scan(std::span<const std::byte> buffer,
-                                                                                 std::size_t own_begin, std::size_t own_end) {
+                                                                                 std::size_t own_begin, std::size_t own_end,
+                                                                                 const DeviceCopy* device) {
   std::vector<std::pair<std::size_t, std::size_t>> ranges;
   if (prefilter_ == Prefilter::off || !scanner_.prefilter_safe()) {
     ranges.emplace_back(own_begin, own_end);
@@ -54,7 +55,7 @@ std::vector<std::pair<std::size_t, std::size_t>> IdentifierStage::ranges_to_scan
   if (prefilter_ == Prefilter::emulated) {
     kernels::emulated_launch(probe.count(), kernels::IdentifierPrefilterItem{reinterpret_cast<const unsigned char*>(data.data()),
                                                                               data.size(), prefilter_window, marks.data()});
-  } else if (!backend_.prefilter_identifiers(data, prefilter_window, marks)) {
+  } else if (!backend_.prefilter_identifiers(data, prefilter_window, marks, device)) {
     ranges.emplace_back(own_begin, own_end);
     return ranges;
   }

@@ -1,4 +1,4 @@
-#include "host/pipeline/known_stage.hpp"
+#include "host/modules/known_stage.hpp"
 
 #include <algorithm>
 #include <map>
@@ -35,7 +35,7 @@ void KnownBlockStage::consume(const Chunk& chunk) {
   const std::size_t candidates = (chunk.page_len + step_ - 1) / step_;
   thread_local std::vector<std::uint32_t> found;
   found.resize(candidates);
-  backend_.lookup_known_blocks(table_, chunk.data(), chunk.page_len, step_, found);
+  backend_.lookup_known_blocks(table_, chunk.data(), chunk.page_len, step_, found, chunk.device.get());
   std::vector<Hit> hits;
   for (std::size_t i = 0; i < candidates; ++i)
     // Non-probative blocks are dropped here: they may never make a report, alone or in a run.
