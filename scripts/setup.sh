@@ -19,6 +19,9 @@ packages=(
 # Reliability tests: strace (evidence opened read-only), GNU time (peak RSS in
 # bench/worst_case_memory.sh).
 packages+=(strace time)
+# scripts/check_format.sh (run by test.sh): clang-format and clang-format-diff, version 14, the one
+# .clang-format was measured with.
+packages+=(clang-format-14)
 # PDF reassembly tests: qpdf rewrites the system's PDFs with classic xref tables.
 packages+=(qpdf)
 # Media carver tests (OGG, MP3, FLAC, ADTS AAC, AMR, Matroska/WebM, MPEG-PS): ffmpeg writes them all

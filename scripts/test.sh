@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # README command (b): sets up, builds and runs the whole test suite. `.ci/run` calls this.
+# First the layout of the changed C++/CUDA lines (scripts/check_format.sh --ci).
 # The suite runs with an open-files check (tests/hermetic): no test may read a system file that
 # tests/inputs.list does not pin. Where nvcc exists the CUDA backend is built too (sm_90), and ptxas must report no register
 # spills for the kernels. The fuzz targets run TRAWL_FUZZ_SECONDS each (default 5; 0 skips them).
@@ -8,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Layout of the lines this branch changed (.clang-format), before anything is built: strict against
+# the merge base with origin/main, skipped with a notice where there is no origin/main (header of
+# scripts/check_format.sh says why it never judges HEAD~1 here).
+scripts/check_format.sh --ci
 build=${TRAWL_BUILD_DIR:-build}
 mkdir -p "$build"
 if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then

@@ -99,7 +99,7 @@ std::unique_ptr<Backend> make_cpu_backend(unsigned threads);
 // copies a device would make.
 std::unique_ptr<Backend> make_emulated_backend(unsigned threads);
 struct DeviceTransfers {
-  std::uint64_t uploads = 0;       // chunks copied to the device (Backend::upload)
+  std::uint64_t uploads = 0;  // chunks copied to the device (Backend::upload)
   std::uint64_t upload_bytes = 0;
   std::uint64_t extra_copies = 0;  // calls whose bytes were not in an uploaded chunk (decoded streams)
 };

@@ -16,8 +16,8 @@ class CpuBackend final : public Backend {
   std::string_view name() const override { return "cpu"; }
   unsigned workers() const override { return workers_; }
 
-  void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
-                   std::span<const BlockDigestRequest> requests, const DeviceCopy* /*device*/) override {
+  void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size, std::span<const BlockDigestRequest> requests,
+                   const DeviceCopy* /*device*/) override {
     for (const auto& request : requests) hash_blocks(request.algorithm, page, block_size, request.out);
   }
 

@@ -106,7 +106,8 @@ class EmulatedBackend final : public Backend {
     return true;
   }
 
-  std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query, const DeviceCopy* device) override {
+  std::vector<SignatureHit> find_signatures(const SignatureSet& set, const SignatureQuery& query,
+                                            const DeviceCopy* device) override {
     if (query.data.empty() || set.table().count == 0) return {};
     const KernelInput input(query.data, device);
     SignatureQuery on_device = query;

@@ -186,7 +186,7 @@ std::vector<SignatureHit> SignatureSet::hits_from_stripes(const SignatureQuery& 
 
 // The default for every backend: the CPU search. A device backend overrides it with the kernel.
 std::vector<SignatureHit> Backend::find_signatures(const SignatureSet& set, const SignatureQuery& query,
-                                                  const DeviceCopy* /*device*/) {
+                                                   const DeviceCopy* /*device*/) {
   return set.find_cpu(query);
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "host/cli/evidence.hpp"
 #include "host/cli/progress.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
@@ -279,7 +280,7 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
       } else {
         try {
           if (settings.resume) remove_scan_outputs(image.folder);
-          auto source = open_source(image.image, settings.source);
+          auto source = cli::open_evidence(image.image, settings.source);
           ImageObserver observer(display, slot, several ? image.folder.filename().string() + ": " : "");
           ImageJob job{image.folder, image.label, image.notes, settings.range};
           auto report = engine.scan(*source, job, &observer);

@@ -13,8 +13,9 @@
 
 #include "host/cli/batch.hpp"
 #include "host/cli/bench.hpp"
-#include "host/cli/commands.hpp"
 #include "host/cli/case_command.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/evidence.hpp"
 #include "host/cli/known_command.hpp"
 #include "host/cli/progress.hpp"
 #include "host/hashing/algorithms.hpp"
@@ -33,7 +34,7 @@ namespace {
 constexpr const char* overview = R"(trawl — one-pass forensic triage of disk images
 
 Usage:
-  trawl scan IMAGE... -o OUTDIR [options]   hash images and carve files (search later)
+  trawl scan IMAGE... -o OUTDIR [options]   hash images, carve files, search for identifiers
   trawl verify IMAGE --expect FILE          check an image against earlier hashes
   trawl verify IMAGE.E01                    check an E01 against the hashes stored in it
   trawl blocks FILE [--limit N]             print a block-digest file as text
@@ -46,8 +47,8 @@ Usage:
   trawl --version
 
 IMAGE is a raw image, the first file of a split set (image.001), an Expert Witness image
-(image.E01, which finds .E02, ...), a block device, or - for standard input (sequential:
-whole-image and block hashes only).
+(image.E01, which finds .E02, ...), a block device, or - for standard input (sequential: hashes
+and identifier search; no carving and no file-system mapping, which need random access).
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input (evidence cannot be opened),
 4 output problem, 5 unreadable ranges were zero-filled, 6 verification mismatch, 130 interrupted.
@@ -57,7 +58,7 @@ constexpr const char* scan_examples = R"(
 Examples:
   trawl scan disk.raw -o out/                          MD5, SHA-1, SHA-256 + SHA-256 per 4 KiB block
   trawl scan phone.001 -o out/ --hash sha256,xxh128    a split image, two image hashes
-  trawl scan disk.raw -o out/ --block-hash none        image hashes only
+  trawl scan disk.raw -o out/ --block-hash none        no per-block digests (image hashes kept)
   dd if=/dev/sdb bs=1M | trawl scan - -o out/          from a pipe
   trawl scan a.raw b.raw -o case/                      one sub-folder per image, side by side
   trawl scan --manifest devices.csv -o case/ -j 4      label,image,notes per line; four at a time
@@ -65,7 +66,7 @@ Examples:
   trawl scan big.raw --range 0:1T -o part0/            one range (merge the parts: trawl merge)
   trawl scan disk.raw -o out/ --jsonl | jq .           records as JSON Lines on stdout
   trawl scan disk.raw -o out/ --carve jpeg,png,pdf     carve only these formats (default: all)
-  trawl scan disk.raw -o out/ --carve none             hashes only, no carving
+  trawl scan disk.raw -o out/ --carve none             no carving (hashing and identifier search still run)
   trawl scan phone.raw -o out/ --regions FR,BE --watchlist known.txt   national numbers as FR/BE, alerts
   trawl scan disk.raw -o out/ --known-blocks known.tdb --block-step 512   known files by their blocks, at every sector
   trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
@@ -166,59 +167,70 @@ int run_scan(const std::vector<std::string>& args) {
   trawl::SourceOptions source_options;
 
   po::options_description desc("trawl scan IMAGE... -o OUTDIR [options]");
-  desc.add_options()
-      ("help,h", "this help")
-      ("output,o", po::value(&output), "output folder (created; must be empty unless --force)")
-      ("force", po::bool_switch(&options.force), "write into an output folder that is not empty")
-      ("hash", po::value(&hashes), "image hashes: md5,sha1,sha256,sha512,xxh128 or none (default md5,sha1,sha256)")
-      ("block-hash", po::value(&block_hashes), "block hashes: md5,sha1,sha256,xxh64 or none (default sha256)")
-      ("block-size", po::value(&block_size), "block size, a power of two >= 512 (default 4096)")
-      ("backend", po::value(&backend), "auto, cpu, cuda or emulated (the CUDA kernels on the host, for tests; default auto, or $TRAWL_BACKEND)")
-      ("threads", po::value(&options.threads), "block-hash worker threads (default: one per core)")
-      ("page-size", po::value(&page), "bytes each chunk owns (default 16M)")
-      ("margin", po::value(&margin), "bytes past the page each chunk also holds (default 1M)")
-      ("buffers", po::value(&options.buffers), "chunk buffers in the ring (default 6)")
-      ("decode-threads", po::value(&source_options.decode_threads), "threads inflating E01 chunks (default: one per core, at most 8)")
-      ("sector-size", po::value(&options.sector_size), "smallest unit retried after a read error (default 512)")
-      ("jsonl", po::bool_switch(&jsonl), "stream records as JSON Lines on stdout")
-      ("progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")
-      ("quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr")
-      ("carve", po::value(&carve), "formats to carve: all, none, or a list of jpeg,png,gif,bmp,tiff,riff,pdf,zip,gzip,"
-                                   "sqlite,sqlite-wal,sqlite-journal,isobmff,7z,rar,pe,elf,ogg,mp3,amr,adts,flac,matroska,"
-                                   "mpeg-ps (default all)")
-      ("carve-mode", po::value(&carve_mode), "validated (only files whose structure checks out) or headers (foremost-like)")
-      ("max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")
-      ("carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")
-      ("reassemble", po::value(&reassemble), "on or off: carve PNG, ZIP and GZIP files split in two pieces (default on)")
-      ("max-gap", po::value(&max_gap), "largest gap between the two pieces of a split file (default 1M)")
-      ("find", po::value(&find), "identifiers to search for: all, none, or a list of phone,email,url,adid,iban,card "
-                                 "(types of --rules files too; default all)")
-      ("rules", po::value(&options.identifiers.rule_files)->composing(), "a rule pack to search for as well (repeatable; format: rules/README.md)")
-      ("no-builtin-rules", po::bool_switch(&no_builtin_rules), "search only for the rules of --rules files")
-      ("regions", po::value(&regions), "phone regions for national numbers, in priority order, e.g. FR,BE,CH "
-                                       "(default: the EU, CH, NO, GB, CN, US)")
-      ("keep-invalid", po::bool_switch(&options.identifiers.keep_invalid), "also report candidates that fail validation, flagged")
-      ("watchlist", po::value(&options.identifiers.watchlist), "known identifiers, one per line with a label: hits become alerts")
-      ("no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")
-      ("decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")
-      ("manifest", po::value(&manifest), "CSV of images to scan: label,image,notes per line (paths relative to it)")
-      ("label", po::value(&label), "the device's label for a single image (summary.json, case database)")
-      ("notes", po::value(&notes), "notes on the device for a single image")
-      ("jobs,j", po::value(&jobs), "images scanned side by side (default: 2, more on machines with many cores)")
-      ("resume", po::bool_switch(&resume), "continue a batch that was stopped or killed: finished images are kept, the others redone")
-      ("range", po::value(&range), "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
-                                   "e.g. 0:64G; merge the parts with `trawl merge`")
-      ("prefilter", po::value(&options.identifiers.prefilter), "auto (the GPU marks the windows to search), emulated "
-                                                               "(the same kernel on the CPU, to check it) or off")
-      ("known-blocks", po::value(&options.known.block_db), "a block-hash database (trawl hashdb build): report known files found by their blocks")
-      ("block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")
-      ("hashset", po::value(&options.known.hash_sets)->composing(), "a hash-set store (trawl hashset import) to match carved files against (repeatable)")
-      ("skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds")
-      ("fs", po::value(&options.filesystem.mode), "file-system context through The Sleuth Kit: auto (map the partitions "
-                                                  "and file systems found, attribute findings to files) or off (default auto)")
-      ("no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")
-      ("carve-unallocated-only", po::bool_switch(&options.carve.unallocated_only),
-       "carve only from bytes that no allocated file holds (needs --fs auto)");
+  desc.add_options()("help,h", "this help")("output,o", po::value(&output),
+                                            "output folder (created; must be empty unless --force)")(
+      "force", po::bool_switch(&options.force), "write into an output folder that is not empty")(
+      "hash", po::value(&hashes), "image hashes: md5,sha1,sha256,sha512,xxh128 or none (default md5,sha1,sha256)")(
+      "block-hash", po::value(&block_hashes), "block hashes: md5,sha1,sha256,xxh64 or none (default sha256)")(
+      "block-size", po::value(&block_size), "block size, a power of two >= 512 (default 4096)")(
+      "backend", po::value(&backend),
+      "auto, cpu, cuda or emulated (the CUDA kernels on the host, for tests; default auto, or $TRAWL_BACKEND)")(
+      "threads", po::value(&options.threads), "block-hash worker threads (default: one per core)")(
+      "page-size", po::value(&page), "bytes each chunk owns (default 16M)")(
+      "margin", po::value(&margin), "bytes past the page each chunk also holds (default 1M)")(
+      "buffers", po::value(&options.buffers), "chunk buffers in the ring (default 6)")(
+      "decode-threads", po::value(&source_options.decode_threads),
+      "threads inflating E01 chunks (default: one per core, at most 8)")(
+      "sector-size", po::value(&options.sector_size), "smallest unit retried after a read error (default 512)")(
+      "jsonl", po::bool_switch(&jsonl), "stream records as JSON Lines on stdout")(
+      "progress", po::value(&progress), "auto (a bar when stderr is a terminal), bar, json or none")(
+      "quiet,q", po::bool_switch(&quiet), "no progress and no notices on stderr")(
+      "carve", po::value(&carve),
+      "formats to carve: all, none, or a list of jpeg,png,gif,bmp,tiff,riff,pdf,zip,gzip,"
+      "sqlite,sqlite-wal,sqlite-journal,isobmff,7z,rar,pe,elf,ogg,mp3,amr,adts,flac,matroska,"
+      "mpeg-ps (default all)")("carve-mode", po::value(&carve_mode),
+                               "validated (only files whose structure checks out) or headers (foremost-like)")(
+      "max-carve-size", po::value(&max_carve_size), "largest file to carve, e.g. 512M (default: each format's own limit)")(
+      "carve-align", po::value(&options.carve.align), "carve only files starting at multiples of N bytes, e.g. 512 (default 1)")(
+      "reassemble", po::value(&reassemble),
+      "on or off: carve files split in two pieces: PNG, ZIP, GZIP, sequential JPEG, SQLite, "
+      "PDF with a classic xref table (default on)")("max-gap", po::value(&max_gap),
+                                                    "largest gap between the two pieces of a split file (default 1M)")(
+      "find", po::value(&find),
+      "identifiers to search for: all, none, or a list of phone,email,url,adid,iban,card "
+      "(types of --rules files too; default all)")("rules", po::value(&options.identifiers.rule_files)->composing(),
+                                                   "a rule pack to search for as well (repeatable; format: rules/README.md)")(
+      "no-builtin-rules", po::bool_switch(&no_builtin_rules), "search only for the rules of --rules files")(
+      "regions", po::value(&regions),
+      "phone regions for national numbers, in priority order, e.g. FR,BE,CH "
+      "(default: the EU, CH, NO, GB, CN, US)")("keep-invalid", po::bool_switch(&options.identifiers.keep_invalid),
+                                               "also report candidates that fail validation, flagged")(
+      "watchlist", po::value(&options.identifiers.watchlist), "known identifiers, one per line with a label: hits become alerts")(
+      "no-decode", po::bool_switch(&no_decode), "do not inflate gzip, zlib and ZIP content to search it")(
+      "decode-max", po::value(&decode_max), "decoded bytes per compressed stream (default 16M)")(
+      "manifest", po::value(&manifest), "CSV of images to scan: label,image,notes per line (paths relative to it)")(
+      "label", po::value(&label), "the device's label for a single image (summary.json, case database)")(
+      "notes", po::value(&notes), "notes on the device for a single image")(
+      "jobs,j", po::value(&jobs), "images scanned side by side (default: 2, more on machines with many cores)")(
+      "resume", po::bool_switch(&resume),
+      "continue a batch that was stopped or killed: finished images are kept, the others redone")(
+      "range", po::value(&range),
+      "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
+      "e.g. 0:64G; merge the parts with `trawl merge`")("prefilter", po::value(&options.identifiers.prefilter),
+                                                        "auto (the GPU marks the windows to search), emulated "
+                                                        "(the same kernel on the CPU, to check it) or off")(
+      "known-blocks", po::value(&options.known.block_db),
+      "a block-hash database (trawl hashdb build): report known files found by their blocks")(
+      "block-step", po::value(&block_step), "look up a block at every N bytes, e.g. 512 (default: the database's block size)")(
+      "hashset", po::value(&options.known.hash_sets)->composing(),
+      "a hash-set store (trawl hashset import) to match carved files against (repeatable)")(
+      "skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds")(
+      "fs", po::value(&options.filesystem.mode),
+      "file-system context through The Sleuth Kit: auto (map the partitions "
+      "and file systems found, attribute findings to files) or off (default auto)")(
+      "no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")(
+      "carve-unallocated-only", po::bool_switch(&options.carve.unallocated_only),
+      "carve only from bytes that no allocated file holds (needs --fs auto)");
   po::options_description hidden;
   hidden.add_options()("image", po::value(&images));
   po::options_description all;
@@ -326,7 +338,7 @@ int run_verify(const std::vector<std::string>& args) {
   if (image.empty()) throw Error(ExitCode::usage, "verify: need IMAGE, and --expect FILE unless the image stores its hashes (E01)");
   std::vector<trawl::ImageDigest> expected;
   if (!expect.empty()) expected = trawl::detail::read_expected_hashes(expect);
-  auto source = trawl::open_source(image);
+  auto source = trawl::cli::open_evidence(image);
   // Without --expect, an image that stores its own digests (E01) is checked against them.
   if (expect.empty()) {
     for (const auto& [algorithm, hex] : source->stored_hashes()) expected.push_back({algorithm, hex});

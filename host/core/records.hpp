@@ -10,8 +10,8 @@ namespace trawl::detail {
 
 // A file of a mapped file system, hashed (host/modules/file_hash_stage).
 struct HashedFile {
-  std::uint32_t file = 0;  // index into FileSystemMap::files()
-  std::string md5, sha256;  // lowercase hex; each stage fills the one of its algorithm
+  std::uint32_t file = 0;         // index into FileSystemMap::files()
+  std::string md5, sha256;        // lowercase hex; each stage fills the one of its algorithm
   bool read_through_tsk = false;  // not streamable: read after the pass
   bool complete = true;           // false: TSK could not read all of it (the digests cover what it read)
 };

@@ -25,7 +25,9 @@ class CarveRun final : public ModuleRun {
     stage_->attribute_files(file_map, options.carve.unallocated_only);
     stage_->watch(run.failure);
   }
-  std::vector<ChunkStage*> stages() override { return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{}; }
+  std::vector<ChunkStage*> stages() override {
+    return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{};
+  }
   void finish(RunContext& run) override {
     if (stage_) run.report.carved = stage_->finish(run.report.carve_tally);
   }

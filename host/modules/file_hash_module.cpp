@@ -47,7 +47,7 @@ class FileHashRun final : public ModuleRun {
   }
 
  private:
-  const FileSystemMap* map_;  // null: no file system mapped
+  const FileSystemMap* map_;                            // null: no file system mapped
   std::vector<std::unique_ptr<FileHashStage>> stages_;  // md5, sha256
   std::vector<HashedFile> hashed_;
 };

@@ -85,7 +85,9 @@ class BlockHashRun final : public ModuleRun {
     stage_ = std::make_unique<BlockHashStage>(run.backend, o.block_size, std::move(outputs));
     stage_->yield_to_image_hashes(run.find<std::vector<HashAlgorithm>>(service::image_chains) != nullptr);
   }
-  std::vector<ChunkStage*> stages() override { return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{}; }
+  std::vector<ChunkStage*> stages() override {
+    return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{};
+  }
   void finish(RunContext& run) override {
     auto& report = run.report;
     if (!stage_ || report.interrupted) return;

@@ -52,8 +52,9 @@ class IdentifierRun final : public ModuleRun {
     sink_->attribute_files(run.find<FileSystemMap>(service::file_system_map));
     DecodeLimits limits;
     limits.max_output = options.identifiers.decode_max;
-    stage_ = std::make_unique<IdentifierStage>(scanner, *sink_, run.source, run.backend, prefilter, options.identifiers.decode,
-                                               limits, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+    stage_ = std::make_unique<IdentifierStage>(
+        scanner, *sink_, run.source, run.backend, prefilter, options.identifiers.decode, limits,
+        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
   }
   std::vector<ChunkStage*> stages() override { return {stage_.get()}; }
   void finish(RunContext& run) override {

@@ -12,7 +12,8 @@ void IdentifierStage::consume(const Chunk& chunk) {
   const std::uint64_t base = chunk.offset - chunk.before_len;  // image offset of buffer[0]
   const std::size_t own_begin = chunk.before_len, own_end = chunk.before_len + chunk.page_len;
   std::vector<Feature> features;
-  for (auto [begin, end] : ranges_to_scan(buffer, own_begin, own_end, chunk.device.get())) scanner_.scan(buffer, begin, end, features);
+  for (auto [begin, end] : ranges_to_scan(buffer, own_begin, own_end, chunk.device.get()))
+    scanner_.scan(buffer, begin, end, features);
   for (auto& f : features) f.image_offset = f.offset += base;
 
   if (decode_) {

@@ -17,7 +17,9 @@ class KnownRun final : public ModuleRun {
     file_map_ = run.find<FileSystemMap>(service::file_system_map);
     if (db) stage_ = std::make_unique<KnownBlockStage>(run.backend, *db, step);
   }
-  std::vector<ChunkStage*> stages() override { return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{}; }
+  std::vector<ChunkStage*> stages() override {
+    return stage_ ? std::vector<ChunkStage*>{stage_.get()} : std::vector<ChunkStage*>{};
+  }
   // After the carve module (it comes first): the carved files are matched against the hash sets.
   void finish(RunContext& run) override {
     auto& report = run.report;

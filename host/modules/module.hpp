@@ -34,7 +34,7 @@ namespace trawl::detail {
 // Services a module may provide to the modules after it, by name.
 namespace service {
 inline constexpr const char* file_system_map = "file-system-map";  // const FileSystemMap*: files of the image
-inline constexpr const char* image_chains = "image-chains";        // const std::vector<HashAlgorithm>*: whole-image hashes running
+inline constexpr const char* image_chains = "image-chains";  // const std::vector<HashAlgorithm>*: whole-image hashes running
 }  // namespace service
 
 // What a module sees of the scan it takes part in. One per scan; modules run their start, finish
@@ -43,8 +43,15 @@ class RunContext {
  public:
   RunContext(const ScanOptions& options, const ImageJob& job, const Source& source, Backend& backend, ScanReport& report,
              RunLog& log, Observer* observer, const Failure& failure, const RunTimes& times)
-      : options(options), job(job), source(source), backend(backend), report(report), log(log), observer(observer),
-        failure(failure), times(times) {}
+      : options(options),
+        job(job),
+        source(source),
+        backend(backend),
+        report(report),
+        log(log),
+        observer(observer),
+        failure(failure),
+        times(times) {}
 
   const ScanOptions& options;  // the engine's, with this image's output folder
   const ImageJob& job;

@@ -88,7 +88,8 @@ ScanOptions run_options(const ScanOptions& engine, const ImageJob& job, const So
   if (ranged && size && job.range.offset >= *size)
     throw Error(ExitCode::usage, "--range starts at " + std::to_string(job.range.offset) + ", past the end of the image (" +
                                      std::to_string(*size) + " bytes)");
-  if (ranged && job.range.length && job.range.length % options.page_size != 0 && !(size && job.range.offset + job.range.length >= *size))
+  if (ranged && job.range.length && job.range.length % options.page_size != 0 &&
+      !(size && job.range.offset + job.range.length >= *size))
     throw Error(ExitCode::usage, "--range length must be a multiple of the page size (" + std::to_string(options.page_size) +
                                      ") unless the range reaches the end of the image");
   if (ranged) options.image_hashes.clear();
@@ -104,8 +105,8 @@ void read_pass(detail::RunContext& run, const std::vector<detail::ChunkStage*>& 
   auto& report = run.report;
   std::vector<std::unique_ptr<StageRunner>> runners;
   for (auto* stage : stages) runners.push_back(std::make_unique<StageRunner>(*stage, failure));
-  ReaderConfig config{options.page_size, options.margin, options.buffers, options.sector_size, range.offset,
-                      range.length ? range.offset + range.length : 0};
+  ReaderConfig config{options.page_size,   options.margin, options.buffers,
+                      options.sector_size, range.offset,   range.length ? range.offset + range.length : 0};
   ChunkRing ring(options.buffers, buffer_size(config), [&](std::size_t size) { return run.backend.allocate_host(size); });
   Reader reader(run.source, config, ring);
   const auto source_size = run.source.size();

@@ -301,7 +301,7 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
         EmitOptions o{encoding, fullwidth};
         std::size_t max_bytes = std::size_t{chars} * max_char_bytes(o);
         variants_.push_back({ri, o, max_bytes});
-        expressions.push_back({emit_hyperscan(*pattern, o), getenv("NOSOM") ? 0u : unsigned{HS_FLAG_SOM_LEFTMOST}, variant_name(r, o)});
+        expressions.push_back({emit_hyperscan(*pattern, o), unsigned{HS_FLAG_SOM_LEFTMOST}, variant_name(r, o)});
         longest_match_ = std::max(longest_match_, max_bytes);
         required_margin_ = std::max(required_margin_, max_bytes + context_chars * max_char_bytes(o));
       }

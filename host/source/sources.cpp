@@ -231,17 +231,6 @@ std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions
   } else {
     source = detail::FileSource::open(path);
   }
-  // Fault injection for tests of the read-error path: "OFFSET:LENGTH,..." fail as bad sectors.
-  // "OFFSET,..." : the first read across each offset comes back short there, without an error.
-  const char* bad = std::getenv("TRAWL_INJECT_BAD_SECTORS");
-  const char* cut = std::getenv("TRAWL_INJECT_SHORT_READS");
-  if ((bad && *bad) || (cut && *cut)) {
-    std::vector<std::uint64_t> short_reads;
-    if (cut && *cut)
-      for (const auto& part : detail::split_list(cut)) short_reads.push_back(detail::parse_size(part, "short-read offset"));
-    source = std::make_unique<detail::FaultySource>(std::move(source), bad && *bad ? detail::parse_ranges(bad) : std::vector<ByteRange>{},
-                                                    512, std::move(short_reads));
-  }
   return source;
 }
 

@@ -410,7 +410,8 @@ TEST_F(CudaParity, ScanOfEveryDeviceStageOnOneUploadEqualsTheCpu) {
   detail::build_block_db({dir / "known"}, dir / "known.tdb", {});
   std::memcpy(image.data() + (3 << 20) + 1536, known.data(), known.size());
   const auto put = [&](std::size_t at, std::string_view text) { std::memcpy(image.data() + at, text.data(), text.size()); };
-  for (std::size_t at = 5000; at + 100 < image.size(); at += 250007) put(at, " mail bob.jones@example.net or call +41 44 668 18 00 ");
+  for (std::size_t at = 5000; at + 100 < image.size(); at += 250007)
+    put(at, " mail bob.jones@example.net or call +41 44 668 18 00 ");
   put((256 << 10) - 12, " https://www.example.com/a/b ");  // across a page boundary
   put((1 << 20) + 4096, "\x89PNG\r\n\x1a\n");
   put((2 << 20) + 512, "%PDF-1.4\n");

@@ -15,8 +15,8 @@
 #include <set>
 #include <vector>
 
-#include "host/modules/file_hash_stage.hpp"
 #include "host/filesystem/file_system_map.hpp"
+#include "host/modules/file_hash_stage.hpp"
 #include "host/reader/chunk.hpp"
 #include "tests/support/memory_source.hpp"
 #include "trawl/trawl.hpp"

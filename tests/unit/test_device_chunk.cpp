@@ -26,7 +26,9 @@ std::string file_bytes(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-void put(std::vector<std::byte>& image, std::size_t at, std::string_view text) { std::memcpy(image.data() + at, text.data(), text.size()); }
+void put(std::vector<std::byte>& image, std::size_t at, std::string_view text) {
+  std::memcpy(image.data() + at, text.data(), text.size());
+}
 
 struct Evidence {
   TempDir dir;
@@ -79,7 +81,8 @@ TEST(DeviceChunk, EveryStageReadsOneUploadPerChunkAndTheResultsEqualTheCpuBacken
   ASSERT_EQ(emulated.exit_code(), ExitCode::ok);
   EXPECT_EQ(emulated.backend, "emulated");
   // Block hashes, identifier prefilter, signature search and known-block lookup all ran...
-  for (const char* stage : {"blocks", "identifiers", "carve", "known"}) EXPECT_TRUE(emulated.stage_seconds.contains(stage)) << stage;
+  for (const char* stage : {"blocks", "identifiers", "carve", "known"})
+    EXPECT_TRUE(emulated.stage_seconds.contains(stage)) << stage;
   // ...on one copy of each chunk (lookbehind + page + margin), and nothing else was copied.
   const std::uint64_t chunks = evidence.image.size() / kPage;
   EXPECT_EQ(copies.uploads, chunks);

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "host/modules/file_hash_stage.hpp"
 #include "host/filesystem/file_system_map.hpp"
+#include "host/modules/file_hash_stage.hpp"
 #include "support/digest.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"

@@ -119,7 +119,9 @@ TEST(Modules, AModuleDefinedOutsideTheEngineRunsInEveryScan) {
     std::uint64_t written = 0;
     toy >> written;
     EXPECT_EQ(written, at.size());
-    EXPECT_EQ(std::ranges::count_if(records.lines, [](const std::string& l) { return l.find("\"record\":\"toy\"") != std::string::npos; }), 1);
+    EXPECT_EQ(std::ranges::count_if(records.lines,
+                                    [](const std::string& l) { return l.find("\"record\":\"toy\"") != std::string::npos; }),
+              1);
     // The engine's own modules still ran beside it.
     EXPECT_EQ(report.image_hashes.size(), 3u);
   }

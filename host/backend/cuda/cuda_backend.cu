@@ -177,8 +177,8 @@ class CudaBackend final : public Backend {
     return copy;
   }
 
-  void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size,
-                   std::span<const BlockDigestRequest> requests, const DeviceCopy* device) override {
+  void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size, std::span<const BlockDigestRequest> requests,
+                   const DeviceCopy* device) override {
     if (block_size == 0) throw Error(ExitCode::internal, "hash_blocks: block size 0");
     const std::uint64_t blocks = kernels::BlockHashItem<kernels::Md5>::block_count(page.size(), block_size);
     // Each request's digests sit back to back in the lane's digest buffers, in request order, so
@@ -231,8 +231,8 @@ class CudaBackend final : public Backend {
       std::memcpy(requests[i].out.data(), lane.h_digests.get() + offsets[i], sizes[i]);
   }
 
-  bool prefilter_identifiers(std::span<const std::byte> data, std::uint32_t window,
-                             std::span<std::uint8_t> marks, const DeviceCopy* device) override {
+  bool prefilter_identifiers(std::span<const std::byte> data, std::uint32_t window, std::span<std::uint8_t> marks,
+                             const DeviceCopy* device) override {
     const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
     if (!kernels::IdentifierPrefilterItem::valid_window(window) || marks.size() < probe.windows())
       throw Error(ExitCode::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
@@ -306,13 +306,13 @@ class CudaBackend final : public Backend {
     const cudaStream_t stream = lane.stream.get();
     visit_block_hasher(table.algorithm, [&]<class Hasher>(std::type_identity<Hasher>) {
       kernels::KnownBlockLookupItem<Hasher> item{nullptr,
-                                                       data.size(),
-                                                       page_len,
-                                                       step,
-                                                       table.block_size,
-                                                       d_table,
-                                                       table.digests.size() / Hasher::digest_size,
-                                                       reinterpret_cast<std::uint32_t*>(lane.d_digests.get())};
+                                                 data.size(),
+                                                 page_len,
+                                                 step,
+                                                 table.block_size,
+                                                 d_table,
+                                                 table.digests.size() / Hasher::digest_size,
+                                                 reinterpret_cast<std::uint32_t*>(lane.d_digests.get())};
       run_on_lane(lane, [&] {
         item.data = device_input(lane, data, device);
         shape_.launch(stream, items, item);
