@@ -104,9 +104,10 @@ struct CarveOptions {
   std::string mode = "validated";
   std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
   std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
-  // Bifragment gap carving: a PNG, ZIP or GZIP whose structure breaks partway is searched for a
-  // second piece within max_gap bytes after the break (sector-aligned), and carved from its two
-  // pieces when the whole file then validates (docs/carving.md).
+  // Bifragment gap carving: a PNG, ZIP, GZIP, sequential JPEG, SQLite database or PDF (classic
+  // xref table) whose structure breaks partway is searched for a second piece within max_gap bytes
+  // after the break (sector-aligned), and carved from its two pieces when the whole file then
+  // validates (a JPEG must also pass a content check across the split; docs/carving.md).
   bool reassemble = true;
   std::uint64_t max_gap = 1 << 20;
   // Skip signature hits that start inside an allocated file of a file system (they are files
