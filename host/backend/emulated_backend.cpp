@@ -22,16 +22,14 @@ std::atomic<std::uint64_t> uploads{0}, upload_bytes{0}, extra_copies{0};
 
 class EmulatedCopy final : public DeviceCopy {
  public:
-  explicit EmulatedCopy(std::span<const std::byte> host) : host_(host), bytes_(host.begin(), host.end()) {}
+  explicit EmulatedCopy(std::span<const std::byte> host) : DeviceCopy(host), bytes_(host.begin(), host.end()) {}
   // The copy of `span`, when it lies in the uploaded chunk; else null.
   const std::byte* find(std::span<const std::byte> span) const {
-    const auto begin = reinterpret_cast<std::uintptr_t>(host_.data()), at = reinterpret_cast<std::uintptr_t>(span.data());
-    if (at < begin || at + span.size() > begin + host_.size()) return nullptr;
-    return bytes_.data() + (at - begin);
+    const auto at = offset_of(span);
+    return at ? bytes_.data() + *at : nullptr;
   }
 
  private:
-  std::span<const std::byte> host_;
   std::vector<std::byte> bytes_;
 };
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace trawl::detail {
@@ -18,7 +19,17 @@ namespace trawl::detail {
 // every stage's kernels; what it holds is the backend's business. It lives as long as the chunk.
 class DeviceCopy {
  public:
+  explicit DeviceCopy(std::span<const std::byte> host) : host_(host) {}
   virtual ~DeviceCopy() = default;
+  // Where `span` starts in the copy, when it lies wholly in the chunk's bytes that were copied.
+  std::optional<std::size_t> offset_of(std::span<const std::byte> span) const {
+    const auto begin = reinterpret_cast<std::uintptr_t>(host_.data()), at = reinterpret_cast<std::uintptr_t>(span.data());
+    if (at < begin || at + span.size() > begin + host_.size()) return std::nullopt;
+    return at - begin;
+  }
+
+ private:
+  std::span<const std::byte> host_;  // the chunk's bytes that were copied
 };
 
 struct Chunk {

@@ -102,7 +102,7 @@ class CudaCopy final : public DeviceCopy {
  public:
   CudaCopy(std::span<const std::byte> host, std::unique_ptr<DeviceMemory> memory,
            std::function<void(std::unique_ptr<DeviceMemory>)> give_back)
-      : host_(host), memory_(std::move(memory)), give_back_(std::move(give_back)) {}
+      : DeviceCopy(host), memory_(std::move(memory)), give_back_(std::move(give_back)) {}
   ~CudaCopy() override {
     (void)cudaEventSynchronize(ready_.get());  // a copy nobody read may still be in flight
     give_back_(std::move(memory_));
@@ -111,13 +111,11 @@ class CudaCopy final : public DeviceCopy {
   std::byte* memory() const { return memory_->get(); }
   // The device address of `span`, when it lies in the uploaded chunk; else null.
   const unsigned char* find(std::span<const std::byte> span) const {
-    const auto begin = reinterpret_cast<std::uintptr_t>(host_.data()), at = reinterpret_cast<std::uintptr_t>(span.data());
-    if (at < begin || at + span.size() > begin + host_.size()) return nullptr;
-    return reinterpret_cast<const unsigned char*>(memory_->get() + (at - begin));
+    const auto at = offset_of(span);
+    return at ? reinterpret_cast<const unsigned char*>(memory_->get() + *at) : nullptr;
   }
 
  private:
-  std::span<const std::byte> host_;
   std::unique_ptr<DeviceMemory> memory_;
   std::function<void(std::unique_ptr<DeviceMemory>)> give_back_;
   Event ready_{cudaEventDisableTiming};
