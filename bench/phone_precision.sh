@@ -13,7 +13,7 @@ trawl=${TRAWL:-build/host/trawl}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/evidence"
-find /usr/share -name '*.pdf' -size +20k -type f 2>/dev/null | LC_ALL=C sort | head -400 >"$work/pdfs.list"
+find /usr/share -name '*.pdf' -size +20k -type f 2>/dev/null | LC_ALL=C sort | awk 'NR <= 400' >"$work/pdfs.list"
 { find /usr/share/doc -name copyright -type f; find /usr/share/common-licenses -type f; } 2>/dev/null | LC_ALL=C sort >"$work/copyright.list"
 for corpus in pdfs copyright; do
   xargs -d '\n' cat <"$work/$corpus.list" >"$work/evidence/$corpus.raw"
