@@ -5,6 +5,7 @@
 #include <array>
 
 #include "carvers/formats.hpp"
+#include "kernels/signature_search.hpp"
 
 namespace trawl::carvers {
 
@@ -46,6 +47,17 @@ Carve carve(const CarverSpec& spec, const ByteView& view) {
   if (c.length > view.size()) c = truncated(view.size(), "structure claims more bytes than the view holds");
   if (c.verdict == Verdict::valid && c.length == 0) c = not_this();
   return c;
+}
+
+bool matches_at(const Signature& sig, const ByteView& view, std::uint64_t start) {
+  const std::uint64_t at = start + sig.offset;
+  if (sig.bytes.empty() || sig.bytes.size() > 16 || !view.has(at, sig.bytes.size())) return false;
+  std::array<std::byte, 16> data;
+  view.read(at, std::span(data).first(sig.bytes.size()));
+  const auto* mask = sig.mask.empty() ? nullptr : reinterpret_cast<const unsigned char*>(sig.mask.data());
+  return kernels::masked_equal(reinterpret_cast<const unsigned char*>(data.data()),
+                               reinterpret_cast<const unsigned char*>(sig.bytes.data()), mask,
+                               static_cast<std::uint32_t>(sig.bytes.size()));
 }
 
 std::uint32_t crc32_of(const ByteView& view, std::uint64_t pos, std::uint64_t len) {

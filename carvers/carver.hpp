@@ -52,6 +52,10 @@ struct Signature {
   std::uint16_t align = 1;
 };
 
+// True when the signature's bytes lie in the view at start + sig.offset and match under its mask:
+// the comparison the signature search makes (kernels::masked_equal).
+bool matches_at(const Signature& sig, const ByteView& view, std::uint64_t start);
+
 struct CarverSpec {
   std::string_view type;         // "jpeg": the --carve name and the output folder
   std::string_view extension;    // default extension, without the dot

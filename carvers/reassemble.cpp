@@ -73,16 +73,8 @@ class Search {
   // first piece's (a truncated file followed, d bytes on, by another of its type from the same
   // program: their first sectors alike, no walk tells them apart). No such reassembly is taken.
   bool shifted_start(std::uint64_t d) const {
-    for (const auto& sig : spec_.signatures) {
-      const std::uint64_t at = d + sig.offset;
-      if (!v.has(at, sig.bytes.size())) continue;
-      bool same = true;
-      for (std::size_t i = 0; i < sig.bytes.size() && same; ++i) {
-        const unsigned mask = sig.mask.empty() ? 0xFF : static_cast<unsigned char>(sig.mask[i]);
-        same = (v.u8(at + i) & mask) == (static_cast<unsigned char>(sig.bytes[i]) & mask);
-      }
-      if (same) return true;
-    }
+    for (const auto& sig : spec_.signatures)
+      if (matches_at(sig, v, d)) return true;
     return false;
   }
 

@@ -34,14 +34,24 @@ struct SignatureTable {
 };
 static_assert(sizeof(SignatureTable) <= 4096, "kernel parameters are limited to 4 KiB");
 
+// The one masked comparison of signature bytes, on the device, in the host search and in
+// reassembly (carvers::matches_at): data[j] equals bytes[j] wherever mask[j] has bits set, for
+// every j < len. mask == nullptr: every byte must equal.
+TRAWL_HD_INLINE bool masked_equal(const unsigned char* data, const unsigned char* bytes, const unsigned char* mask,
+                                  uint32_t len) {
+  for (uint32_t j = 0; j < len; ++j) {
+    const unsigned char m = mask ? mask[j] : 0xFF;
+    if ((data[j] & m) != (bytes[j] & m)) return false;
+  }
+  return true;
+}
+
 // True when signature k lies wholly inside data[0, data_len) at start + offset and matches.
 TRAWL_HD_INLINE bool signature_matches(const SignaturePattern& p, const unsigned char* data, uint64_t data_len,
                                        uint64_t start) {
   const uint64_t at = start + p.offset;
   if (at > data_len || p.len > data_len - at) return false;
-  for (uint32_t j = 0; j < p.len; ++j)
-    if ((data[at + j] & p.mask[j]) != (p.bytes[j] & p.mask[j])) return false;
-  return true;
+  return masked_equal(data + at, p.bytes, p.mask, p.len);
 }
 
 // True when a file may start at this absolute image offset for pattern p (its own alignment).

@@ -135,6 +135,44 @@ TEST(SignatureSearch, MaskedBytesMatchEveryValueTheyAllow) {
   }
 }
 
+// carvers::matches_at (what reassembly asks of a view, also across the seam of a two-piece view)
+// and the search agree at every start: one masked comparison (kernels::masked_equal) serves both.
+TEST(SignatureSearch, ReassemblysMatchOnAViewAgreesWithTheSearch) {
+  const auto entries = all_entries();
+  const SignatureSet set(entries);
+  auto data = random_bytes(8192, 77);
+  for (std::size_t i = 0; i < entries.size(); ++i) plant(data, 40 * i, entries[i]);
+  for (std::size_t i = 0; i < entries.size(); ++i) plant(data, 4096 - 3 + 7 * i, entries[i]);
+  const SignatureQuery q{data, data.size(), 0, 1};
+  const auto found = set.find_cpu(q);
+  // The same bytes as two runs: [0, 4096) then [4096, 8192), so signatures near 4096 span a seam.
+  const carvers::ByteView whole(data), pieces(data, {{0, 4096}, {4096, 4096}});
+  auto specs = carvers::all_carvers();
+  std::size_t matched = 0;
+  for (std::size_t f = 0; f < specs.size(); ++f) {
+    for (std::uint64_t s = 0; s < data.size(); ++s) {
+      bool any = false;
+      for (const auto& sig : specs[f]->signatures) {
+        const bool m = carvers::matches_at(sig, whole, s);
+        EXPECT_EQ(m, carvers::matches_at(sig, pieces, s)) << specs[f]->type << " at " << s;
+        any = any || (m && (sig.align <= 1 || s % sig.align == 0));
+      }
+      const bool searched = std::binary_search(found.begin(), found.end(), SignatureHit{s, static_cast<std::uint16_t>(f)});
+      EXPECT_EQ(any, searched) << specs[f]->type << " at " << s;
+      matched += any;
+    }
+  }
+  EXPECT_GE(matched, entries.size());  // every planted signature at least
+  // A flipped exact byte is no match; past the view's end is no match.
+  const auto& jpeg = carvers::find_carver("jpeg")->signatures[0];
+  auto flipped = data;
+  plant(flipped, 100, {0, jpeg.bytes, jpeg.mask, jpeg.offset, 1});
+  EXPECT_TRUE(carvers::matches_at(jpeg, carvers::ByteView(flipped), 100));
+  flipped[100] ^= std::byte{1};
+  EXPECT_FALSE(carvers::matches_at(jpeg, carvers::ByteView(flipped), 100));
+  EXPECT_FALSE(carvers::matches_at(jpeg, whole, data.size() - 1));
+}
+
 TEST(SignatureSearch, ExtentCoversTheSignatureAtAnOffset) {
   const auto entries = all_entries();
   const SignatureSet set(entries);
