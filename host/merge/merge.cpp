@@ -7,7 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include "host/core/forensic_path.hpp"
 #include "host/hashing/block_digest_file.hpp"
+#include "host/scanners/identifier_scanner.hpp"
 #include "host/sinks/carve_report.hpp"
 #include "host/sinks/feature_sink.hpp"
 #include "host/sinks/output_dir.hpp"
@@ -81,6 +83,7 @@ struct FeatureRecord {
   std::string line;  // as written by the part (features.jsonl / dropped.jsonl)
   json j;
   std::string type, path;
+  std::string container;  // the path's container (host/core/forensic_path.hpp): "" for the image
   std::uint64_t image_offset = 0, inner = 0, length = 0;
   bool image_level = false;  // found in the image's own bytes, not in decoded data
   bool kept_by_part = true;
@@ -96,18 +99,18 @@ FeatureRecord parse_feature(std::string line, bool kept) {
   r.path = r.j.value("path", "");
   r.image_offset = r.j.value("offset", 0ull);
   r.length = r.j.value("length", 0ull);
+  const auto where = parse_forensic_path(r.path);
   r.image_level = r.path == std::to_string(r.image_offset);
-  const auto dash = r.path.rfind('-');
-  r.inner = r.image_level || dash == std::string::npos ? r.image_offset : std::stoull(r.path.substr(dash + 1));
+  // A path that is not a forensic path (a part from elsewhere) sorts as its own container.
+  r.container = r.image_level ? "" : where ? where->container() : r.path;
+  r.inner = r.image_level || !where ? r.image_offset : where->position();
   return r;
 }
 
 // The order sort_features gives: image offset, path, offset inside it, longest first.
 bool report_order(const FeatureRecord& a, const FeatureRecord& b) {
-  const std::string pa = a.image_level ? "" : a.path.substr(0, a.path.rfind('-'));
-  const std::string pb = b.image_level ? "" : b.path.substr(0, b.path.rfind('-'));
   if (a.image_offset != b.image_offset) return a.image_offset < b.image_offset;
-  if (pa != pb) return pa < pb;
+  if (a.container != b.container) return a.container < b.container;
   if (a.inner != b.inner) return a.inner < b.inner;
   return a.length > b.length;
 }
@@ -121,7 +124,7 @@ struct FeatureMerge {
   std::map<std::string, std::map<std::string, std::uint64_t>> histograms;
   std::map<std::string, std::uint64_t> counts;
   std::uint64_t invalid = 0;
-  std::map<std::string, std::uint64_t> filter_end;  // type -> furthest end kept, image-level features
+  OverlapFilter image_level;  // the whole run's filter over image-level features (the scan's rule)
 };
 
 void merge_features(const Part& p, FeatureMerge& m) {
@@ -152,12 +155,9 @@ void merge_features(const Part& p, FeatureMerge& m) {
   std::set<std::string> removed_paths;
   for (auto& r : all) {
     if (!r.j.is_object()) bad_part(p, "has a damaged features.jsonl line");
-    bool admit = true;
-    if (r.image_level) {  // the whole run's OverlapFilter over image-level features of this type
-      auto& end = m.filter_end[r.type];
-      admit = r.image_offset >= end;
-      if (admit) end = r.image_offset + r.length;
-    }
+    // Features inside decoded data were filtered by the part that decoded their stream; image-level
+    // ones may overlap across a part boundary, so the run's filter sees them all again.
+    const bool admit = !r.image_level || m.image_level.admit(r.type, "", r.image_offset, r.length);
     std::string text_line;
     if (r.kept_by_part) {
       auto& body = part_lines[r.type];

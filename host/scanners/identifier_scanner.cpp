@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 
+#include "host/core/forensic_path.hpp"
 #include "trawl/trawl.hpp"
 
 namespace trawl::detail {
@@ -213,10 +214,10 @@ std::shared_ptr<const hs_database_t> cached_database(const std::vector<HsExpress
 
 }  // namespace
 
-bool OverlapFilter::admit(const Feature& f, const std::string& type) {
-  auto& end = end_[{type, f.path}];
-  if (f.offset < end) return false;
-  end = f.offset + f.length;
+bool OverlapFilter::admit(const std::string& type, const std::string& path, std::uint64_t offset, std::uint64_t length) {
+  auto& end = end_[{type, path}];
+  if (offset < end) return false;
+  end = offset + length;
   return true;
 }
 
@@ -244,9 +245,7 @@ std::size_t IdentifierScanner::extend_left(std::span<const std::byte> buffer, st
   return taken ? at : std::string::npos;
 }
 
-std::string forensic_path(const Feature& f) {
-  return f.path.empty() ? std::to_string(f.offset) : f.path + "-" + std::to_string(f.offset);
-}
+std::string forensic_path(const Feature& f) { return trawl::forensic_path(f.path, f.offset); }
 
 IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::string> regions, bool keep_invalid)
     : rules_(std::move(rules)), validators_(std::move(regions)), keep_invalid_(keep_invalid) {

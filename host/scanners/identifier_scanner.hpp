@@ -39,12 +39,16 @@ struct Feature {
   std::string context;         // bytes around it, non-printables escaped as \xHH
 };
 
-// Overlapping features of one type (a number found by the international rule and again, from
-// its second digit, by the national one) are reported once: the one that starts first, then the
-// longest. Fed features in (path, offset) order, it says which to keep.
+// The one overlap rule, of the scan and of `merge`: overlapping features of one type in one
+// stream (a number found by the international rule and again, from its second digit, by the
+// national one) are reported once: the one that starts first, then the longest. Fed features in
+// report order (sort_features), it says which to keep.
 class OverlapFilter {
  public:
-  bool admit(const Feature& f, const std::string& type);
+  // Keeps [offset, offset + length) of `type` in the stream `path` ("" for the image) when it
+  // starts at or after the end of the last one kept there.
+  bool admit(const std::string& type, const std::string& path, std::uint64_t offset, std::uint64_t length);
+  bool admit(const Feature& f, const std::string& type) { return admit(type, f.path, f.offset, f.length); }
 
  private:
   std::map<std::pair<std::string, std::string>, std::uint64_t> end_;  // (type, path) -> furthest end kept
@@ -54,7 +58,8 @@ class OverlapFilter {
 // it), path, offset inside the path, then longest first.
 void sort_features(std::vector<Feature>& features);
 
-// The forensic path of a feature: "OFFSET" in the image, "PATH-OFFSET" inside decoded data.
+// The forensic path of a feature (host/core/forensic_path.hpp): "OFFSET" in the image,
+// "CONTAINER-OFFSET" inside decoded data.
 std::string forensic_path(const Feature& f);
 
 class IdentifierScanner {
