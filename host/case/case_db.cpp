@@ -12,6 +12,7 @@
 
 #include "host/case/postgres.hpp"
 #include "host/case/sqlite.hpp"
+#include "host/core/forensic_path.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
 
@@ -393,14 +394,11 @@ void create_schema(Database& db) {
 std::string_view case_schema_sql() { return schema_sql; }
 
 StreamPosition stream_position(const std::string& path, std::int64_t offset) {
-  const auto dash = path.rfind('-');
-  if (dash == std::string::npos) return {std::string(), offset};
-  std::int64_t position = 0;
-  const char* first = path.data() + dash + 1;
-  const char* last = path.data() + path.size();
-  auto [ptr, ec] = std::from_chars(first, last, position);
-  if (ec != std::errc() || ptr != last || first == last) return {std::nullopt, offset};
-  return {path.substr(0, dash), position};
+  const auto where = parse_forensic_path(path);
+  if (!where) return {std::nullopt, offset};
+  if (where->member.empty() && where->steps.empty()) return {std::string(), offset};  // the image's own bytes
+  if (where->position() > static_cast<std::uint64_t>(INT64_MAX)) return {std::nullopt, offset};
+  return {where->container(), static_cast<std::int64_t>(where->position())};
 }
 
 std::string folder_label(const fs::path& folder) {

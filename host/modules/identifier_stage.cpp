@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "host/core/forensic_path.hpp"
 #include "kernels/identifier_prefilter.hpp"
 #include "kernels/launch.hpp"
 
@@ -31,7 +32,7 @@ void IdentifierStage::consume(const Chunk& chunk) {
         if (!source_.random_access()) return 0;
         return source_.read_at(into, at).bytes;
       };
-      decode_and_scan(stream, read, std::to_string(base + stream.offset), base + stream.offset, 0, features);
+      decode_and_scan(stream, read, "", base + stream.offset, 0, features);
     }
   }
   sink_.submit(chunk.index, std::move(features));
@@ -72,12 +73,12 @@ std::vector<std::pair<std::size_t, std::size_t>> IdentifierStage::ranges_to_scan
   return ranges;
 }
 
-void IdentifierStage::decode_and_scan(const StreamStart& stream, const InputReader& read, const std::string& prefix,
+void IdentifierStage::decode_and_scan(const StreamStart& stream, const InputReader& read, const std::string& container,
                                       std::uint64_t image_offset, unsigned depth, std::vector<Feature>& out) {
   std::vector<std::byte> decoded = inflate_stream(stream, read, limits_);
   if (decoded.empty()) return;
   sink_.count_decoded_stream(decoded.size());
-  const std::string path = prefix + "-" + stream.kind;
+  const std::string path = decoded_container(container, container.empty() ? image_offset : stream.offset, stream.kind);
   std::vector<Feature> found;
   scanner_.scan(decoded, 0, decoded.size(), found);
   for (auto& f : found) {
@@ -94,7 +95,7 @@ void IdentifierStage::decode_and_scan(const StreamStart& stream, const InputRead
       std::memcpy(into.data(), decoded.data() + at, n);
       return n;
     };
-    decode_and_scan(inner, read_inner, path + "-" + std::to_string(inner.offset), image_offset, depth + 1, out);
+    decode_and_scan(inner, read_inner, path, image_offset, depth + 1, out);
   }
 }
 

@@ -29,7 +29,9 @@ class IdentifierStage final : public ChunkStage {
 
  private:
   // Inflates a stream, searches what it decodes to, and recurses into streams inside it.
-  void decode_and_scan(const StreamStart& stream, const InputReader& read, const std::string& prefix,
+  // `container`: the forensic container the stream starts in ("" for the image, where the
+  // stream's path takes image_offset), as host/core/forensic_path.hpp builds it.
+  void decode_and_scan(const StreamStart& stream, const InputReader& read, const std::string& container,
                        std::uint64_t image_offset, unsigned depth, std::vector<Feature>& out);
 
   const IdentifierScanner& scanner_;

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "host/case/case_db.hpp"
 #include "host/case/correlate.hpp"
 #include "host/case/report.hpp"
 #include "support/test_support.hpp"
@@ -345,6 +346,17 @@ TEST_F(Case, DeviceLabelsComeFromTheSummaryAndHostileTextIsEscaped) {
   EXPECT_EQ(query(other / "case.db", "SELECT d.notes, o.fs_path, o.fs_inode, o.fs_state, o.fs_offset FROM occurrences o "
                                      "JOIN devices d ON d.id = o.device_id WHERE o.fs_path IS NOT NULL"),
             "seized <b>2026</b>|/data/app/ads.db|4242|deleted|96\n");
+}
+
+// The case database's nearness reads positions through the same parser: a feature inside decoded
+// data is near others of the same stream, one in the image's bytes near others there.
+TEST(CaseNearness, StreamPositionsComeFromTheForensicPathParser) {
+  EXPECT_EQ(detail::stream_position("1048576-GZIP-300", 1048576).container, std::optional<std::string>("1048576-GZIP"));
+  EXPECT_EQ(detail::stream_position("1048576-GZIP-300", 1048576).offset, 300);
+  EXPECT_EQ(detail::stream_position("4096", 4096).container, std::optional<std::string>(""));
+  EXPECT_EQ(detail::stream_position("4096", 4096).offset, 4096);
+  EXPECT_EQ(detail::stream_position("a.db:4096-BPLIST-12", 0).container, std::optional<std::string>("a.db:4096-BPLIST"));
+  EXPECT_FALSE(detail::stream_position("12-GZIP-x", 12).container);
 }
 
 TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
