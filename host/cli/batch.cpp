@@ -282,7 +282,7 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
           if (settings.resume) remove_scan_outputs(image.folder);
           auto source = cli::open_evidence(image.image, settings.source);
           ImageObserver observer(display, slot, several ? image.folder.filename().string() + ": " : "");
-          ImageJob job{image.folder, image.label, image.notes, settings.range};
+          ImageJob job{image.folder, image.label, image.notes, settings.range, settings.stop};
           auto report = engine.scan(*source, job, &observer);
           display.end_image(slot);
           display.add_done(report.range.length);

@@ -37,6 +37,7 @@ struct BatchSettings {
   bool resume = false;           // skip images the journal says are done; redo the others
   ByteRange range;
   SourceOptions source;           // how each image is opened (E01 decode threads)
+  StopToken stop;                 // every image's scan holds it
 };
 
 // Runs every image; returns the worst exit code. `print` shows one image's report (called

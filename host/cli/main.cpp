@@ -72,9 +72,12 @@ Examples:
   trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
 )";
 
-// The first SIGINT/SIGTERM stops the pass cleanly at the next chunk; a second one kills at once.
+// The first SIGINT/SIGTERM stops every scan of the process cleanly at the next chunk; a second
+// one kills at once.
+const trawl::StopToken interrupted;
+
 void on_signal(int signal_number) {
-  trawl::request_stop();
+  interrupted.request_stop();
   std::signal(signal_number, SIG_DFL);
 }
 
@@ -300,6 +303,7 @@ int run_scan(const std::vector<std::string>& args) {
   }
 
   trawl::cli::BatchSettings settings;
+  settings.stop = interrupted;
   settings.output = output;
   settings.jobs = jobs ? jobs : trawl::cli::default_jobs(batch.size());
   settings.progress = progress;
@@ -352,7 +356,7 @@ int run_verify(const std::vector<std::string>& args) {
     if (std::find(options.image_hashes.begin(), options.image_hashes.end(), e.algorithm) == options.image_hashes.end())
       options.image_hashes.push_back(e.algorithm);
   trawl::cli::CliObserver observer(quiet ? "none" : (::isatty(STDERR_FILENO) ? "bar" : "none"), false, quiet);
-  auto report = trawl::scan(*source, options, &observer);
+  auto report = trawl::scan(*source, options, &observer, interrupted);
   observer.finish();
   std::map<std::string, std::string> computed;
   for (const auto& d : report.image_hashes) computed[d.algorithm] = d.hex;

@@ -19,8 +19,6 @@
 namespace trawl {
 namespace {
 
-std::atomic<bool> stop_requested{false};
-
 bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 
 void check_options(const ScanOptions& o) {
@@ -120,7 +118,7 @@ void read_pass(detail::RunContext& run, const std::vector<detail::ChunkStage*>& 
   try {
     reader.run(
         [&](ChunkPtr chunk) {
-          if (failure.failed() || stop_requested.load()) stop.store(true);
+          if (failure.failed() || run.job.stop.stop_requested()) stop.store(true);
           if (upload) chunk->device = run.backend.upload(*chunk);
           for (auto& runner : runners) runner->push(chunk);
           if (run.observer) run.observer->on_progress(chunk->offset + chunk->page_len - range.offset, total);
@@ -146,7 +144,14 @@ void read_pass(detail::RunContext& run, const std::vector<detail::ChunkStage*>& 
 
 std::string_view version() noexcept { return TRAWL_VERSION; }
 
-void request_stop() noexcept { stop_requested.store(true); }
+struct StopToken::State {
+  std::atomic<bool> requested{false};
+  static_assert(std::atomic<bool>::is_always_lock_free, "request_stop() must be safe from a signal handler");
+};
+
+StopToken::StopToken() : state_(std::make_shared<State>()) {}
+void StopToken::request_stop() const noexcept { state_->requested.store(true); }
+bool StopToken::stop_requested() const noexcept { return state_->requested.load(); }
 
 ExitCode ScanReport::exit_code() const noexcept {
   if (interrupted) return ExitCode::interrupted;
@@ -165,8 +170,6 @@ struct Engine::Impl {
 };
 
 Engine::Engine(ScanOptions options) : impl_(std::make_unique<Impl>()) {
-  // A stop asked for while an engine sets up (compiling rules, say) counts; one from before does not.
-  stop_requested.store(false);
   check_options(options);
   // Modules check their options, compile rules and open stores: a bad rule file or store is an
   // error before anything is written.
@@ -180,9 +183,9 @@ Engine::~Engine() = default;
 
 const ScanOptions& Engine::options() const { return impl_->options; }
 
-ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer) {
+ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer, const StopToken& stop) {
   Engine engine(options);
-  return engine.scan(source, ImageJob{options.output, {}, {}, {}}, observer);
+  return engine.scan(source, ImageJob{options.output, {}, {}, {}, stop}, observer);
 }
 
 ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* caller_observer) const {

@@ -331,9 +331,24 @@ class Observer {
   virtual void on_notice(std::string_view /*message*/) {}    // one line for a person
 };
 
+// Asks the scans that hold it (or a copy of it: copies share one request) to stop at the next
+// chunk; what they wrote stays valid and their reports say `interrupted`. A fresh token asks
+// nothing. request_stop() is safe from a signal handler; a token never resets.
+class StopToken {
+ public:
+  StopToken();
+  void request_stop() const noexcept;
+  bool stop_requested() const noexcept;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 // Reads the whole source once and runs every requested stage on it. Throws Error on bad
 // options or output problems; read errors do not throw (they become bad_ranges).
-ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer = nullptr);
+ScanReport scan(const Source& source, const ScanOptions& options, Observer* observer = nullptr,
+                const StopToken& stop = StopToken());
 
 // What differs between the images of one batch.
 struct ImageJob {
@@ -345,6 +360,7 @@ struct ImageJob {
   // be a multiple of the page size. Outputs of the ranges of an image, merged (trawl merge),
   // equal those of the whole image, image hashes aside (a range run computes none).
   ByteRange range;
+  StopToken stop;  // this scan's; give every job the same token to stop them all
 };
 
 // A scan set up once for many images: options checked and identifier rules compiled once;
@@ -362,8 +378,5 @@ class Engine {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Asks a running scan() in this process to stop at the next chunk (safe from a signal handler).
-void request_stop() noexcept;
 
 }  // namespace trawl

@@ -180,6 +180,31 @@ TEST(Scan, SummaryRecordsTheBackendThatRanAndTheSchema) {
   for (auto key : {"read", "hash.md5", "hash.sha1", "hash.sha256", "blocks"}) EXPECT_TRUE(summary["timings"]["stages_busy_s"].contains(key)) << key;
 }
 
+// A stop token belongs to the scans that hold it: one asked to stop before its scan began stops
+// that scan at its first chunk (a new Engine does not reset it), while the next scan of the same
+// engine, with a fresh token, reads to the end. Copies of a token share one request.
+TEST(Scan, AStopTokenStopsOnlyTheScansThatHoldIt) {
+  TempDir dir;
+  const std::uint64_t size = 1 << 20;  // 16 pages of 64 KiB; the reader runs at most 3 ahead
+  MemorySource source(test::random_bytes(size, 17));
+  const Engine engine(small_options(dir, "unused"));
+  StopToken stopped;
+  const StopToken copy = stopped;
+  copy.request_stop();
+  EXPECT_TRUE(stopped.stop_requested());
+  const Engine another(small_options(dir, "unused"));
+  const auto a = engine.scan(source, ImageJob{dir / "a", {}, {}, {}, stopped});
+  const StopToken fresh;
+  const auto b = engine.scan(source, ImageJob{dir / "b", {}, {}, {}, fresh});
+  EXPECT_TRUE(a.interrupted);
+  EXPECT_LT(a.bytes_read, size);
+  EXPECT_EQ(a.exit_code(), ExitCode::interrupted);
+  EXPECT_FALSE(b.interrupted);
+  EXPECT_EQ(b.bytes_read, size);
+  EXPECT_FALSE(fresh.stop_requested());
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir / "a" / "summary.json"))["interrupted"], true);
+}
+
 TEST(Scan, BadOptionsAreUsageErrors) {
   MemorySource source(test::random_bytes(100, 15));
   const ScanOptions defaults;
