@@ -14,6 +14,7 @@
 #include "host/hashing/algorithms.hpp"
 #include "host/reader/chunk.hpp"
 #include "host/reader/host_buffer.hpp"
+#include "trawl/trawl.hpp"
 
 namespace trawl::detail {
 
@@ -111,7 +112,7 @@ struct BackendChoice {
   std::string notice;  // one line when `auto` fell back to the CPU, saying why
 };
 
-// name: auto | cpu | cuda. `cuda` without a usable device throws Error(usage) with the reason.
-BackendChoice select_backend(std::string_view name, unsigned threads);
+// `cuda` without a usable device throws Error(options) with the reason.
+BackendChoice select_backend(BackendKind kind, unsigned threads);
 
 }  // namespace trawl::detail

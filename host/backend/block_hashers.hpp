@@ -28,7 +28,7 @@ decltype(auto) visit_block_hasher(HashAlgorithm algorithm, F&& f) {
     case HashAlgorithm::xxh64: return f(std::type_identity<kernels::Xxh64>{});
     default: break;
   }
-  throw Error(ExitCode::internal, "no block-hash kernel for " + std::string(info(algorithm).name));
+  throw Error(ErrorKind::internal, "no block-hash kernel for " + std::string(info(algorithm).name));
 }
 
 // The slot kind of `algorithm` in kernels::MultiBlockHashItem; throws as visit_block_hasher.

@@ -9,12 +9,10 @@ std::optional<DeviceInfo> cuda_device_info(std::string* why) {
   return std::nullopt;
 }
 
-double cuda_h2d_gbps(std::size_t, unsigned) {
-  throw Error(ExitCode::internal, "cuda_h2d_gbps: this build has no CUDA backend");
-}
+double cuda_h2d_gbps(std::size_t, unsigned) { throw Error(ErrorKind::internal, "cuda_h2d_gbps: this build has no CUDA backend"); }
 
 std::vector<KernelTiming> cuda_kernel_timings(std::size_t, std::size_t, std::uint32_t, const SignatureSet&) {
-  throw Error(ExitCode::internal, "cuda_kernel_timings: this build has no CUDA backend");
+  throw Error(ErrorKind::internal, "cuda_kernel_timings: this build has no CUDA backend");
 }
 
 }  // namespace trawl::detail

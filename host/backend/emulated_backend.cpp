@@ -67,11 +67,12 @@ class EmulatedBackend final : public Backend {
 
   void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size, std::span<const BlockDigestRequest> requests,
                    const DeviceCopy* device) override {
-    if (block_size == 0) throw Error(ExitCode::internal, "hash_blocks: block size 0");
+    if (block_size == 0) throw Error(ErrorKind::internal, "hash_blocks: block size 0");
     const std::uint64_t blocks = kernels::BlockHashItem<kernels::Md5>::block_count(page.size(), block_size);
     for (const auto& request : requests)
       if (request.out.size() < blocks * info(request.algorithm).digest_size)
-        throw Error(ExitCode::internal, "hash_blocks: the " + std::string(info(request.algorithm).name) + " output is too small");
+        throw Error(ErrorKind::internal,
+                    "hash_blocks: the " + std::string(info(request.algorithm).name) + " output is too small");
     if (blocks == 0 || requests.empty()) return;
     const KernelInput input(page, device);
     const auto out = [&](std::size_t i) { return reinterpret_cast<unsigned char*>(requests[i].out.data()); };
@@ -96,7 +97,7 @@ class EmulatedBackend final : public Backend {
                              const DeviceCopy* device) override {
     const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
     if (!kernels::IdentifierPrefilterItem::valid_window(window) || marks.size() < probe.windows())
-      throw Error(ExitCode::internal, "prefilter_identifiers: too few marks");
+      throw Error(ErrorKind::internal, "prefilter_identifiers: too few marks");
     if (data.empty()) return true;
     const KernelInput input(data, device);
     std::fill(marks.begin(), marks.begin() + static_cast<std::ptrdiff_t>(probe.windows()), 0);  // the kernel only sets marks

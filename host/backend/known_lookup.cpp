@@ -17,7 +17,7 @@ void check(const KnownBlockTable& table, std::span<const std::byte> data, std::s
   const std::uint32_t digest_size = info(table.algorithm).digest_size;
   if (step == 0 || page_len > data.size() || out.size() < (page_len + step - 1) / step || table.digests.size() % digest_size != 0 ||
       table.prefix_bits > 24 || (!table.prefix_index.empty() && table.prefix_index.size() != (std::size_t{1} << table.prefix_bits) + 1))
-    throw Error(ExitCode::internal, "lookup_known_blocks: bad arguments");
+    throw Error(ErrorKind::internal, "lookup_known_blocks: bad arguments");
 }
 
 // The top `bits` bits of a digest (bits <= 24).

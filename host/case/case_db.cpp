@@ -108,7 +108,7 @@ CREATE INDEX carved_files_by_device ON carved_files (device_id, "offset");
 // OS at every row. A fixed size: the loader's memory does not grow with the case.
 constexpr std::string_view build_cache_size = "-131072";
 
-[[noreturn]] void bad_input(const std::string& message) { throw Error(ExitCode::input, message); }
+[[noreturn]] void bad_input(const std::string& message) { throw Error(ErrorKind::input, message); }
 
 std::optional<std::string> optional_text(const json& j, const char* key) {
   auto it = j.find(key);
@@ -428,17 +428,19 @@ void check_case_schema(Database& db) {
     auto q = db.prepare("PRAGMA user_version");
     if (q.step()) user_version = q.integer(0);
   }
-  if (schema != "trawl-case") throw Error(ExitCode::input, "case: not a trawl case database (no trawl-case schema in its meta table)");
+  if (schema != "trawl-case")
+    throw Error(ErrorKind::input, "case: not a trawl case database (no trawl-case schema in its meta table)");
   if (user_version != case_schema_version)
-    throw Error(ExitCode::input, "case: the database has schema version " + std::to_string(user_version) + "; this trawl reads version " +
-                                     std::to_string(case_schema_version) + " (build the case again)");
+    throw Error(ErrorKind::input, "case: the database has schema version " + std::to_string(user_version) +
+                                      "; this trawl reads version " + std::to_string(case_schema_version) +
+                                      " (build the case again)");
 }
 
 CaseBuildReport build_case(const std::string& target, const std::vector<fs::path>& folders, const CaseBuildOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  if (folders.empty()) throw Error(ExitCode::usage, "case build: no scan output folder given");
+  if (folders.empty()) throw Error(ErrorKind::options, "case build: no scan output folder given");
   if (int{options.force} + int{options.append} + int{options.resume} > 1)
-    throw Error(ExitCode::usage, "case build: --force, --append and --resume exclude each other");
+    throw Error(ErrorKind::options, "case build: --force, --append and --resume exclude each other");
 
   // Every folder is checked, and the labels made sure to be unique, before anything is written.
   std::vector<Folder> inspected;
@@ -474,8 +476,9 @@ CaseBuildReport build_case(const std::string& target, const std::vector<fs::path
 
   if (is_database_url(target)) {
     if (options.force)
-      throw Error(ExitCode::usage, "case build: --force does not apply to a PostgreSQL case (drop its tables on the server to start again)");
-    PostgresDatabase db(target, ExitCode::output);
+      throw Error(ErrorKind::options,
+                  "case build: --force does not apply to a PostgreSQL case (drop its tables on the server to start again)");
+    PostgresDatabase db(target, ErrorKind::output);
     // The first loader creates the schema; concurrent loaders wait for it on a lock.
     bool had_schema = false;
     db.exec("BEGIN");
@@ -496,7 +499,7 @@ CaseBuildReport build_case(const std::string& target, const std::vector<fs::path
       const bool has_devices = q.step() && q.integer(0) > 0;
       q.reset();
       if (has_devices)
-        throw Error(ExitCode::output, "case: " + db.name() + " already holds a case (use --append or --resume to add to it)");
+        throw Error(ErrorKind::output, "case: " + db.name() + " already holds a case (use --append or --resume to add to it)");
     }
     load(db);
   } else {
@@ -504,12 +507,12 @@ CaseBuildReport build_case(const std::string& target, const std::vector<fs::path
     std::error_code ec;
     const bool exists = fs::exists(db_file, ec);
     if (exists && !options.force && !options.append && !options.resume)
-      throw Error(ExitCode::output, "case: " + in_quotes(db_file.string()) +
-                                        " exists (use --force to replace it, --append or --resume to add to it)");
+      throw Error(ErrorKind::output, "case: " + in_quotes(db_file.string()) +
+                                         " exists (use --force to replace it, --append or --resume to add to it)");
     if (!exists && options.append)
-      throw Error(ExitCode::input, "case: " + in_quotes(db_file.string()) + " does not exist (nothing to --append to)");
+      throw Error(ErrorKind::input, "case: " + in_quotes(db_file.string()) + " does not exist (nothing to --append to)");
     if (exists && !options.force) {
-      SqliteDatabase db(db_file, Database::Mode::read_write, ExitCode::output);
+      SqliteDatabase db(db_file, Database::Mode::read_write, ErrorKind::output);
       check_case_schema(db);
       db.exec("PRAGMA foreign_keys = ON; PRAGMA cache_size = " + std::string(build_cache_size));
       load(db);
@@ -521,7 +524,7 @@ CaseBuildReport build_case(const std::string& target, const std::vector<fs::path
       fs::remove(temporary, ec);
       try {
         {
-          SqliteDatabase db(temporary, Database::Mode::create, ExitCode::output);
+          SqliteDatabase db(temporary, Database::Mode::create, ErrorKind::output);
           db.exec("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA cache_size = " +
                   std::string(build_cache_size));
           db.exec("BEGIN");
@@ -531,7 +534,7 @@ CaseBuildReport build_case(const std::string& target, const std::vector<fs::path
           db.exec("PRAGMA synchronous = FULL");
         }
         fs::rename(temporary, db_file, ec);
-        if (ec) throw Error(ExitCode::output, "case: cannot write " + in_quotes(db_file.string()) + ": " + ec.message());
+        if (ec) throw Error(ErrorKind::output, "case: cannot write " + in_quotes(db_file.string()) + ": " + ec.message());
       } catch (...) {
         fs::remove(temporary, ec);
         throw;

@@ -360,7 +360,7 @@ CsvJsonlWriter::CsvJsonlWriter(const fs::path& dir, const CorrelateOptions& opti
     o.final_path = dir / name;
     o.partial_path = dir / (name + ".partial");
     o.out.open(o.partial_path, std::ios::binary | std::ios::trunc);
-    if (!o.out) throw Error(ExitCode::output, "case: cannot write " + in_quotes(o.partial_path.string()));
+    if (!o.out) throw Error(ErrorKind::output, "case: cannot write " + in_quotes(o.partial_path.string()));
     outputs_.push_back(std::move(o));
   }
   write(outputs_[0], shared_identifiers_csv_header);
@@ -382,7 +382,7 @@ CsvJsonlWriter::~CsvJsonlWriter() {
 
 void CsvJsonlWriter::write(Output& o, const std::string& text) {
   o.out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!o.out) throw Error(ExitCode::output, "case: cannot write " + in_quotes(o.partial_path.string()));
+  if (!o.out) throw Error(ErrorKind::output, "case: cannot write " + in_quotes(o.partial_path.string()));
 }
 
 void CsvJsonlWriter::identifier(const SharedIdentifier& s) {
@@ -403,12 +403,12 @@ void CsvJsonlWriter::file(const SharedFile& f) {
 void CsvJsonlWriter::finish() {
   for (auto& o : outputs_) {
     o.out.close();
-    if (!o.out) throw Error(ExitCode::output, "case: cannot write " + in_quotes(o.partial_path.string()));
+    if (!o.out) throw Error(ErrorKind::output, "case: cannot write " + in_quotes(o.partial_path.string()));
   }
   for (auto& o : outputs_) {
     std::error_code ec;
     fs::rename(o.partial_path, o.final_path, ec);
-    if (ec) throw Error(ExitCode::output, "case: cannot write " + in_quotes(o.final_path.string()) + ": " + ec.message());
+    if (ec) throw Error(ErrorKind::output, "case: cannot write " + in_quotes(o.final_path.string()) + ": " + ec.message());
   }
   finished_ = true;
 }

@@ -83,12 +83,12 @@ class Database {
   virtual void rollback_quietly() noexcept = 0;
   // For messages: the file, or the database name and server (never a password).
   virtual std::string name() const = 0;
-  virtual ExitCode error_code() const = 0;
+  virtual ErrorKind error_code() const = 0;
 };
 
 // A case database given on the command line: a postgresql:// (or postgres://) URL, else a
 // SQLite file path.
 bool is_database_url(std::string_view target);
-std::unique_ptr<Database> open_database(const std::string& target, Database::Mode mode, ExitCode error_code);
+std::unique_ptr<Database> open_database(const std::string& target, Database::Mode mode, ErrorKind error_code);
 
 }  // namespace trawl::detail

@@ -115,7 +115,7 @@ std::string postgres_placeholders(std::string_view sql) {
   return out;
 }
 
-PostgresDatabase::PostgresDatabase(const std::string& url, ExitCode error_code) : error_code_(error_code) {
+PostgresDatabase::PostgresDatabase(const std::string& url, ErrorKind error_code) : error_code_(error_code) {
   conn_ = PQconnectdb(url.c_str());
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string message = conn_ ? first_line(PQerrorMessage(conn_)) : "out of memory";

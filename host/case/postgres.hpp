@@ -10,7 +10,7 @@ namespace trawl::detail {
 
 class PostgresDatabase final : public Database {
  public:
-  PostgresDatabase(const std::string& url, ExitCode error_code);
+  PostgresDatabase(const std::string& url, ErrorKind error_code);
   ~PostgresDatabase() override;
 
   Dialect dialect() const override { return Dialect::postgresql; }
@@ -19,7 +19,7 @@ class PostgresDatabase final : public Database {
   std::string ddl(std::string_view sqlite_ddl) const override;
   void rollback_quietly() noexcept override;
   std::string name() const override { return name_; }
-  ExitCode error_code() const override { return error_code_; }
+  ErrorKind error_code() const override { return error_code_; }
 
   PGconn* handle() const { return conn_; }
   [[noreturn]] void fail(const std::string& what) const;
@@ -28,7 +28,7 @@ class PostgresDatabase final : public Database {
 
  private:
   PGconn* conn_ = nullptr;
-  ExitCode error_code_;
+  ErrorKind error_code_;
   std::string name_;  // "database D on HOST", for messages
   unsigned statements_ = 0;  // names of prepared statements: trawl_1, trawl_2, ...
 };

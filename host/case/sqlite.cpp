@@ -50,7 +50,7 @@ class SqliteStatement final : public StatementImpl {
 
 }  // namespace
 
-SqliteDatabase::SqliteDatabase(const std::filesystem::path& file, Mode mode, ExitCode error_code)
+SqliteDatabase::SqliteDatabase(const std::filesystem::path& file, Mode mode, ErrorKind error_code)
     : error_code_(error_code), name_(file.string()) {
   int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
               : mode == Mode::read_write ? SQLITE_OPEN_READWRITE

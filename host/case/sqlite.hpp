@@ -12,7 +12,7 @@ namespace trawl::detail {
 class SqliteDatabase final : public Database {
  public:
   // error_code: what a failure to open means (input for a case to read, output for one to write).
-  SqliteDatabase(const std::filesystem::path& file, Mode mode, ExitCode error_code);
+  SqliteDatabase(const std::filesystem::path& file, Mode mode, ErrorKind error_code);
   ~SqliteDatabase() override;
 
   Dialect dialect() const override { return Dialect::sqlite; }
@@ -21,14 +21,14 @@ class SqliteDatabase final : public Database {
   std::string ddl(std::string_view sqlite_ddl) const override { return std::string(sqlite_ddl); }
   void rollback_quietly() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   std::string name() const override { return name_; }
-  ExitCode error_code() const override { return error_code_; }
+  ErrorKind error_code() const override { return error_code_; }
 
   sqlite3* handle() const { return db_; }
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
   sqlite3* db_ = nullptr;
-  ExitCode error_code_;
+  ErrorKind error_code_;
   std::string name_;  // the file, for messages
 };
 

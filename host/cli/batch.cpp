@@ -88,10 +88,10 @@ class Journal {
   void append(const nlohmann::json& entry) {
     std::lock_guard lock(mutex_);
     detail::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!fd) throw Error(ExitCode::output, "cannot write the journal " + detail::in_quotes(path_.string()));
+    if (!fd) throw Error(ErrorKind::output, "cannot write the journal " + detail::in_quotes(path_.string()));
     std::string line = entry.dump() + "\n";
     if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd.get()) != 0)
-      throw Error(ExitCode::output, "cannot write the journal " + detail::in_quotes(path_.string()) + " (disk full?)");
+      throw Error(ErrorKind::output, "cannot write the journal " + detail::in_quotes(path_.string()) + " (disk full?)");
   }
 
  private:
@@ -163,7 +163,7 @@ class ImageObserver final : public Observer {
 
 std::vector<BatchImage> read_manifest(const fs::path& file) {
   std::ifstream in(file);
-  if (!in) throw Error(ExitCode::input, "cannot read the manifest " + detail::in_quotes(file.string()));
+  if (!in) throw Error(ErrorKind::input, "cannot read the manifest " + detail::in_quotes(file.string()));
   std::vector<BatchImage> images;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -171,15 +171,15 @@ std::vector<BatchImage> read_manifest(const fs::path& file) {
     bool ok = true;
     auto fields = csv_fields(line, ok);
     const std::string where = file.string() + " line " + std::to_string(number);
-    if (!ok) throw Error(ExitCode::usage, "manifest " + where + ": unterminated quote");
+    if (!ok) throw Error(ErrorKind::options, "manifest " + where + ": unterminated quote");
     if (images.empty() && fields.size() >= 2 && fields[0] == "label" && fields[1] == "image") continue;  // header
     if (fields.size() < 2 || fields.size() > 3 || fields[0].empty() || fields[1].empty())
-      throw Error(ExitCode::usage, "manifest " + where + ": expected label,image[,notes]");
+      throw Error(ErrorKind::options, "manifest " + where + ": expected label,image[,notes]");
     fs::path image = fields[1];
     if (image.is_relative() && fields[1] != "-") image = file.parent_path() / image;
     images.push_back({image.string(), fields[0], fields.size() > 2 ? fields[2] : "", {}});
   }
-  if (images.empty()) throw Error(ExitCode::usage, "manifest " + detail::in_quotes(file.string()) + " names no image");
+  if (images.empty()) throw Error(ErrorKind::options, "manifest " + detail::in_quotes(file.string()) + " names no image");
   return images;
 }
 
@@ -296,11 +296,11 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
         } catch (const Error& e) {
           display.end_image(slot);
           outcome.status = "failed";
-          outcome.exit_code = static_cast<int>(e.code());
+          outcome.exit_code = static_cast<int>(exit_code_of(e.kind()));
           outcome.error = e.what();
           const std::string who = several ? image.folder.filename().string() + ": " : "";
           display.locked([&] { std::fprintf(stderr, "trawl: %s%s\n", who.c_str(), e.what()); });
-          if (e.code() == ExitCode::usage) halt.store(true);  // the same options would fail for every image
+          if (e.kind() == ErrorKind::options) halt.store(true);  // the same options would fail for every image
         }
       }
       std::lock_guard lock(outcomes_mutex);

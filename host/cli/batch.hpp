@@ -22,7 +22,7 @@ struct BatchImage {
 
 // A manifest is CSV: `label,image,notes` per line (notes optional; "..." quoting as in RFC 4180);
 // an optional header line `label,image,notes`; blank lines and lines starting with # are skipped.
-// Throws Error(usage) naming the line of a malformed entry, Error(input) when it cannot be read.
+// Throws Error(options) naming the line of a malformed entry, Error(input) when it cannot be read.
 std::vector<BatchImage> read_manifest(const std::filesystem::path& file);
 
 // Folder names under `out`: the labels (or file names), made safe and unique.

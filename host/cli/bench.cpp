@@ -36,6 +36,7 @@
 
 #include "host/backend/backend.hpp"
 #include "host/backend/device_info.hpp"
+#include "host/cli/choice_option.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/hashing/image_hasher.hpp"
 #include "host/modules/carve_stage.hpp"
@@ -197,7 +198,8 @@ class ScratchDir {
  public:
   ScratchDir() {
     std::string pattern = (fs::temp_directory_path() / "trawl-bench-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw Error(ExitCode::output, "bench: cannot create a folder in " + fs::temp_directory_path().string());
+    if (!::mkdtemp(pattern.data()))
+      throw Error(ErrorKind::output, "bench: cannot create a folder in " + fs::temp_directory_path().string());
     path_ = pattern;
   }
   ScratchDir(const ScratchDir&) = delete;
@@ -212,7 +214,7 @@ class ScratchDir {
   fs::path path_;
 };
 
-StageResult scan_stage(const std::string& name, const Source& source, const std::string& backend, std::uint32_t block_size,
+StageResult scan_stage(const std::string& name, const Source& source, BackendKind backend, std::uint32_t block_size,
                        unsigned threads, const fs::path& output) {
   ScanOptions options;  // default image hashes and block hash: what `trawl scan` does by default
   options.backend = backend;
@@ -319,20 +321,21 @@ int run_bench(const std::vector<std::string>& args) {
   }
   const std::uint64_t size = detail::parse_size(size_text, "--size");
   const std::uint64_t block_size = detail::parse_size(block_size_text, "--block-size");
-  if (size == 0) throw Error(ExitCode::usage, "--size must be more than 0");
+  if (size == 0) throw Error(ErrorKind::options, "--size must be more than 0");
   if (block_size < 512 || (block_size & (block_size - 1)) || block_size > kPageSize)
-    throw Error(ExitCode::usage, "--block-size must be a power of two from 512 to " + std::to_string(kPageSize));
+    throw Error(ErrorKind::options, "--block-size must be a power of two from 512 to " + std::to_string(kPageSize));
   // The data is held in memory: refuse before allocating what the machine cannot hold.
   const long pages = ::sysconf(_SC_PHYS_PAGES), page_bytes = ::sysconf(_SC_PAGESIZE);
   if (pages > 0 && page_bytes > 0 && size > static_cast<std::uint64_t>(pages) * page_bytes / 10 * 7)
-    throw Error(ExitCode::usage, "--size " + size_text + " is more than 70% of this machine's memory (" +
-                                     gib(static_cast<std::uint64_t>(pages) * page_bytes) + ")");
+    throw Error(ErrorKind::options, "--size " + size_text + " is more than 70% of this machine's memory (" +
+                                        gib(static_cast<std::uint64_t>(pages) * page_bytes) + ")");
   const auto image_algorithms = algorithm_list(image_hashes, &detail::image_algorithm);
   const auto block_algorithms = algorithm_list(block_hashes, &detail::block_algorithm);
   std::unique_ptr<Source> real_image;
   if (!image_path.empty()) real_image = open_source(image_path);  // fail early on a bad path
 
-  auto [backend, notice] = detail::select_backend(backend_name, threads);
+  const auto backend_kind = choice_option<BackendKind>(backend_name, "--backend");
+  auto [backend, notice] = detail::select_backend(backend_kind, threads);
   if (!notice.empty()) std::fprintf(stderr, "trawl: %s\n", notice.c_str());
   std::string gpu_why;
   const auto gpu = detail::cuda_device_info(&gpu_why);
@@ -368,13 +371,15 @@ int run_bench(const std::vector<std::string>& args) {
   // The link speed is read after the copies: an idle GPU lowers it to save power.
   const auto gpu_after = gpu ? detail::cuda_device_info() : gpu;
   const std::string resolved(backend->name());
+  // The scans run on the backend that was chosen (its name is a BackendKind's: cpu, cuda, emulated).
+  const auto resolved_kind = choice_option<BackendKind>(resolved, "--backend");
   {
     ScratchDir scratch;
     GeneratedSource source(image);
-    progress(stages.emplace_back(scan_stage("scan.memory", source, resolved, static_cast<std::uint32_t>(block_size), threads,
+    progress(stages.emplace_back(scan_stage("scan.memory", source, resolved_kind, static_cast<std::uint32_t>(block_size), threads,
                                             scratch.path() / "memory")));
     if (real_image)
-      progress(stages.emplace_back(scan_stage("scan.image", *real_image, resolved, static_cast<std::uint32_t>(block_size),
+      progress(stages.emplace_back(scan_stage("scan.image", *real_image, resolved_kind, static_cast<std::uint32_t>(block_size),
                                               threads, scratch.path() / "image")));
   }
 
@@ -417,7 +422,7 @@ int run_bench(const std::vector<std::string>& args) {
     std::ofstream file(json_path, std::ios::trunc);
     file << j.dump(2) << "\n";
     file.close();
-    if (!file) throw Error(ExitCode::output, "bench: cannot write " + detail::in_quotes(json_path));
+    if (!file) throw Error(ErrorKind::output, "bench: cannot write " + detail::in_quotes(json_path));
   }
   return 0;
 }

@@ -18,6 +18,7 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using trawl::Error;
+using trawl::ErrorKind;
 using trawl::ExitCode;
 
 constexpr const char* case_overview = R"(trawl case — many devices in one case database
@@ -76,8 +77,8 @@ int run_build(const std::vector<std::string>& args) {
                  "  trawl case build out/phone7 -o 'postgresql://trawl@caseserver/op_nightjar' --append\n";
     return 0;
   }
-  if (output.empty()) throw Error(ExitCode::usage, "case build: no database given (-o case.db)");
-  if (folders.empty()) throw Error(ExitCode::usage, "case build: no scan output folder given");
+  if (output.empty()) throw Error(ErrorKind::options, "case build: no database given (-o case.db)");
+  if (folders.empty()) throw Error(ErrorKind::options, "case build: no scan output folder given");
   std::vector<fs::path> paths(folders.begin(), folders.end());
   auto report = detail::build_case(output, paths, options);
   if (!quiet)
@@ -117,8 +118,8 @@ int run_correlate(const std::vector<std::string>& args) {
                  "Example:\n  trawl case correlate case.db -o case-report/ --near 512\n";
     return 0;
   }
-  if (database.empty()) throw Error(ExitCode::usage, "case correlate: no case database given");
-  if (options.min_devices < 1) throw Error(ExitCode::usage, "--min-devices must be at least 1");
+  if (database.empty()) throw Error(ErrorKind::options, "case correlate: no case database given");
+  if (options.min_devices < 1) throw Error(ErrorKind::options, "--min-devices must be at least 1");
   options.near_bytes = detail::parse_size(near, "--near");
   report_options.top = std::max<std::size_t>(1, report_options.top);
   // The report keeps the top of each list: all devices of the matrix's columns, the first few
@@ -127,8 +128,9 @@ int run_correlate(const std::vector<std::string>& args) {
   options.keep_full = report_options.top;
   std::error_code ec;
   const bool url = detail::is_database_url(database);
-  if (!url && !fs::is_regular_file(database, ec)) throw Error(ExitCode::input, "case: no case database " + detail::in_quotes(database));
-  auto opened = detail::open_database(database, detail::Database::Mode::read_only, ExitCode::input);
+  if (!url && !fs::is_regular_file(database, ec))
+    throw Error(ErrorKind::input, "case: no case database " + detail::in_quotes(database));
+  auto opened = detail::open_database(database, detail::Database::Mode::read_only, ErrorKind::input);
   detail::Database& db = *opened;
 
   if (output.empty()) {
@@ -138,15 +140,16 @@ int run_correlate(const std::vector<std::string>& args) {
   }
   fs::path dir(output);
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw Error(ExitCode::output, "case: " + detail::in_quotes(output) + " is not a folder");
+    throw Error(ErrorKind::output, "case: " + detail::in_quotes(output) + " is not a folder");
   std::vector<std::string> names = detail::CsvJsonlWriter::file_names();
   names.push_back("report.html");
   if (!force)
     for (const auto& name : names)
       if (fs::exists(dir / name, ec))
-        throw Error(ExitCode::output, "case: " + detail::in_quotes((dir / name).string()) + " exists (use --force to overwrite)");
+        throw Error(ErrorKind::output,
+                    "case: " + detail::in_quotes((dir / name).string()) + " exists (use --force to overwrite)");
   fs::create_directories(dir, ec);
-  if (ec) throw Error(ExitCode::output, "cannot create " + detail::in_quotes(output) + ": " + ec.message());
+  if (ec) throw Error(ErrorKind::output, "cannot create " + detail::in_quotes(output) + ": " + ec.message());
   report_options.case_name = url ? db.name() : fs::path(database).filename().string();
   detail::CsvJsonlWriter writer(dir, options);
   auto c = detail::correlate(db, options, writer);
@@ -174,7 +177,7 @@ int run_case(const std::vector<std::string>& args) {
     std::fputs(std::string(detail::case_schema_sql()).c_str(), stdout);
     return 0;
   }
-  throw Error(ExitCode::usage, "case: unknown command '" + args[0] + "' (see trawl case --help)");
+  throw Error(ErrorKind::options, "case: unknown command '" + args[0] + "' (see trawl case --help)");
 }
 
 }  // namespace trawl::cli

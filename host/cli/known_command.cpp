@@ -37,7 +37,7 @@ int run_hashset(const std::vector<std::string>& args) {
       std::cout << "trawl hashset import FILE... -o STORE.ths [--set NAME] [--label known-good|known-bad|custom]\n";
       return 0;
     }
-    throw Error(ExitCode::usage, "hashset: the only subcommand is 'import' (see trawl hashset import --help)");
+    throw Error(ErrorKind::options, "hashset: the only subcommand is 'import' (see trawl hashset import --help)");
   }
   std::vector<std::string> files;
   std::string output, set, label = "known-good", format = "auto";
@@ -58,8 +58,8 @@ int run_hashset(const std::vector<std::string>& args) {
                  "  trawl scan disk.raw -o out/ --hashset nsrl.ths --hashset bad.ths --skip-known-good\n";
     return 0;
   }
-  if (files.empty()) throw Error(ExitCode::usage, "hashset import: no FILE given");
-  if (output.empty()) throw Error(ExitCode::usage, "hashset import: no output store given (-o STORE.ths)");
+  if (files.empty()) throw Error(ErrorKind::options, "hashset import: no FILE given");
+  if (output.empty()) throw Error(ErrorKind::options, "hashset import: no output store given (-o STORE.ths)");
   std::vector<detail::HashSetInput> inputs;
   for (const auto& f : files) inputs.push_back({f, format, set, detail::parse_label(label)});
   const auto report = detail::import_hash_sets(inputs, output);
@@ -75,7 +75,7 @@ int run_hashdb(const std::vector<std::string>& args) {
       std::cout << "trawl hashdb build FILE|DIR... -o KNOWN.tdb [--block-size 4096]\n";
       return 0;
     }
-    throw Error(ExitCode::usage, "hashdb: the only subcommand is 'build' (see trawl hashdb build --help)");
+    throw Error(ErrorKind::options, "hashdb: the only subcommand is 'build' (see trawl hashdb build --help)");
   }
   std::vector<std::string> inputs;
   std::string output, block_size = "4096", hash = "sha256";
@@ -97,8 +97,8 @@ int run_hashdb(const std::vector<std::string>& args) {
                  "  trawl scan disk.raw -o out/ --known-blocks known.tdb --block-step 512\n";
     return 0;
   }
-  if (inputs.empty()) throw Error(ExitCode::usage, "hashdb build: no FILE or DIR given");
-  if (output.empty()) throw Error(ExitCode::usage, "hashdb build: no output database given (-o KNOWN.tdb)");
+  if (inputs.empty()) throw Error(ErrorKind::options, "hashdb build: no FILE or DIR given");
+  if (output.empty()) throw Error(ErrorKind::options, "hashdb build: no output database given (-o KNOWN.tdb)");
   options.block_size = static_cast<std::uint32_t>(detail::parse_size(block_size, "--block-size"));
   options.algorithm = detail::block_algorithm(hash);
   std::vector<std::filesystem::path> paths(inputs.begin(), inputs.end());

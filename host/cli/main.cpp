@@ -14,6 +14,7 @@
 #include "host/cli/batch.hpp"
 #include "host/cli/bench.hpp"
 #include "host/cli/case_command.hpp"
+#include "host/cli/choice_option.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/evidence.hpp"
 #include "host/cli/known_command.hpp"
@@ -27,6 +28,7 @@
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using trawl::Error;
+using trawl::ErrorKind;
 using trawl::ExitCode;
 
 namespace {
@@ -155,7 +157,7 @@ int run_scan(const std::vector<std::string>& args) {
   trawl::ScanOptions options;
   std::vector<std::string> images;
   std::string output, hashes = "md5,sha1,sha256", block_hashes = "sha256", page = "16M", margin = "1M", block_size = "4096";
-  std::string carve = "all", carve_mode = "validated", max_carve_size = "0";
+  std::string carve = "all", carve_mode = "validated", max_carve_size = "0", prefilter = "auto", filesystem = "auto";
   std::string reassemble = "on", max_gap = "1M";
   std::string find = "all", regions, decode_max = "16M";
   std::string block_step = "0";
@@ -219,7 +221,7 @@ int run_scan(const std::vector<std::string>& args) {
       "continue a batch that was stopped or killed: finished images are kept, the others redone")(
       "range", po::value(&range),
       "scan only START:LEN of the image (START a multiple of --page-size; LEN 0 = to the end), "
-      "e.g. 0:64G; merge the parts with `trawl merge`")("prefilter", po::value(&options.identifiers.prefilter),
+      "e.g. 0:64G; merge the parts with `trawl merge`")("prefilter", po::value(&prefilter),
                                                         "auto (the GPU marks the windows to search), emulated "
                                                         "(the same kernel on the CPU, to check it) or off")(
       "known-blocks", po::value(&options.known.block_db),
@@ -228,7 +230,7 @@ int run_scan(const std::vector<std::string>& args) {
       "hashset", po::value(&options.known.hash_sets)->composing(),
       "a hash-set store (trawl hashset import) to match carved files against (repeatable)")(
       "skip-known-good", po::bool_switch(&options.known.skip_known_good), "do not keep carved files that a known-good set holds")(
-      "fs", po::value(&options.filesystem.mode),
+      "fs", po::value(&filesystem),
       "file-system context through The Sleuth Kit: auto (map the partitions "
       "and file systems found, attribute findings to files) or off (default auto)")(
       "no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")(
@@ -247,19 +249,19 @@ int run_scan(const std::vector<std::string>& args) {
     std::cout << desc << scan_examples;
     return 0;
   }
-  if (images.empty() && manifest.empty()) throw Error(ExitCode::usage, "scan: no IMAGE given (see trawl scan --help)");
-  if (output.empty()) throw Error(ExitCode::usage, "scan: no output folder given (-o OUTDIR)");
-  if (std::count(images.begin(), images.end(), "-") > 1) throw Error(ExitCode::usage, "scan: stdin (-) can be read only once");
+  if (images.empty() && manifest.empty()) throw Error(ErrorKind::options, "scan: no IMAGE given (see trawl scan --help)");
+  if (output.empty()) throw Error(ErrorKind::options, "scan: no output folder given (-o OUTDIR)");
+  if (std::count(images.begin(), images.end(), "-") > 1) throw Error(ErrorKind::options, "scan: stdin (-) can be read only once");
   options.image_hashes = list_option(hashes);
   options.block_hashes = list_option(block_hashes);
   options.block_size = static_cast<std::uint32_t>(trawl::detail::parse_size(block_size, "--block-size"));
   options.page_size = trawl::detail::parse_size(page, "--page-size");
   options.margin = trawl::detail::parse_size(margin, "--margin");
-  options.backend = backend;
+  options.backend = trawl::cli::choice_option<trawl::BackendKind>(backend, "--backend");
   options.carve.types = list_option(carve);
-  options.carve.mode = carve_mode;
+  options.carve.mode = trawl::cli::choice_option<trawl::CarveMode>(carve_mode, "--carve-mode");
   options.carve.max_size = trawl::detail::parse_size(max_carve_size, "--max-carve-size");
-  if (reassemble != "on" && reassemble != "off") throw Error(ExitCode::usage, "--reassemble must be on or off");
+  if (reassemble != "on" && reassemble != "off") throw Error(ErrorKind::options, "--reassemble must be on or off");
   options.carve.reassemble = reassemble == "on";
   options.carve.max_gap = trawl::detail::parse_size(max_gap, "--max-gap");
   options.identifiers.enabled = find != "none";
@@ -267,13 +269,15 @@ int run_scan(const std::vector<std::string>& args) {
   options.identifiers.builtin_rules = !no_builtin_rules;
   options.identifiers.regions = list_option(regions);
   options.identifiers.decode = !no_decode;
+  options.identifiers.prefilter = trawl::cli::choice_option<trawl::PrefilterMode>(prefilter, "--prefilter");
+  options.filesystem.mode = trawl::cli::choice_option<trawl::FileSystemMode>(filesystem, "--fs");
   options.identifiers.decode_max = trawl::detail::parse_size(decode_max, "--decode-max");
   options.known.block_step = static_cast<std::uint32_t>(trawl::detail::parse_size(block_step, "--block-step"));
   options.filesystem.hash_files = !no_file_hashes;
   if (quiet) progress = "none";
   if (progress == "auto") progress = ::isatty(STDERR_FILENO) ? "bar" : "none";
   if (progress != "bar" && progress != "json" && progress != "none")
-    throw Error(ExitCode::usage, "--progress must be auto, bar, json or none");
+    throw Error(ErrorKind::options, "--progress must be auto, bar, json or none");
 
   // The images: from the command line and the manifest. Several: one folder each under OUTDIR,
   // which itself must be new or empty (unless --force or --resume).
@@ -283,7 +287,7 @@ int run_scan(const std::vector<std::string>& args) {
     for (auto& entry : trawl::cli::read_manifest(manifest)) batch.push_back(std::move(entry));
   const bool single = batch.size() == 1 && manifest.empty();
   if ((!label.empty() || !notes.empty()) && !single)
-    throw Error(ExitCode::usage, "--label and --notes name one image; for several, use a --manifest");
+    throw Error(ErrorKind::options, "--label and --notes name one image; for several, use a --manifest");
   if (single) {
     batch.front().label = label;
     batch.front().notes = notes;
@@ -292,12 +296,13 @@ int run_scan(const std::vector<std::string>& args) {
   if (!single && !options.force && !resume) {
     std::error_code ec;
     if (fs::exists(output, ec) && !fs::is_empty(output, ec))
-      throw Error(ExitCode::output, "output folder '" + output + "' is not empty (use --force to write into it, --resume to continue)");
+      throw Error(ErrorKind::output,
+                  "output folder '" + output + "' is not empty (use --force to write into it, --resume to continue)");
   }
   trawl::ByteRange scan_range;
   if (!range.empty()) {
     auto colon = range.find(':');
-    if (colon == std::string::npos) throw Error(ExitCode::usage, "--range must be START:LEN, e.g. 0:64G");
+    if (colon == std::string::npos) throw Error(ErrorKind::options, "--range must be START:LEN, e.g. 0:64G");
     scan_range.offset = trawl::detail::parse_size(range.substr(0, colon), "--range START");
     scan_range.length = trawl::detail::parse_size(range.substr(colon + 1), "--range LEN");
   }
@@ -339,15 +344,15 @@ int run_verify(const std::vector<std::string>& args) {
     std::cout << desc << "\nExamples:\n  trawl verify disk.raw --expect out/hashes.txt\n  trawl verify disk.E01\n";
     return 0;
   }
-  if (image.empty()) throw Error(ExitCode::usage, "verify: need IMAGE, and --expect FILE unless the image stores its hashes (E01)");
+  if (image.empty())
+    throw Error(ErrorKind::options, "verify: need IMAGE, and --expect FILE unless the image stores its hashes (E01)");
   std::vector<trawl::ImageDigest> expected;
   if (!expect.empty()) expected = trawl::detail::read_expected_hashes(expect);
   auto source = trawl::cli::open_evidence(image);
   // Without --expect, an image that stores its own digests (E01) is checked against them.
   if (expect.empty()) {
     for (const auto& [algorithm, hex] : source->stored_hashes()) expected.push_back({algorithm, hex});
-    if (expected.empty())
-      throw Error(ExitCode::usage, "verify: " + image + " stores no hashes; give --expect FILE");
+    if (expected.empty()) throw Error(ErrorKind::options, "verify: " + image + " stores no hashes; give --expect FILE");
   }
   trawl::ScanOptions options;
   options.block_hashes.clear();
@@ -402,7 +407,7 @@ int run_blocks(const std::vector<std::string>& args) {
                  "Example:\n  trawl blocks out/blocks.sha256 | grep -F <digest>\n";
     return 0;
   }
-  if (file.empty()) throw Error(ExitCode::usage, "blocks: no FILE given");
+  if (file.empty()) throw Error(ErrorKind::options, "blocks: no FILE given");
   std::string out;
   std::uint64_t image_size = 0, block_size = 0;
   auto header = trawl::detail::read_block_file(file, [&](std::uint64_t index, std::span<const unsigned char> digest) {
@@ -452,10 +457,10 @@ int main(int argc, char** argv) {
     if (command == "case") return trawl::cli::run_case(rest);
     if (command == "hashset") return trawl::cli::run_hashset(rest);
     if (command == "hashdb") return trawl::cli::run_hashdb(rest);
-    throw Error(ExitCode::usage, "unknown command '" + command + "' (see trawl --help)");
+    throw Error(ErrorKind::options, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
     std::fprintf(stderr, "trawl: %s\n", e.what());
-    return static_cast<int>(e.code());
+    return static_cast<int>(trawl::exit_code_of(e.kind()));
   } catch (const po::error& e) {
     std::fprintf(stderr, "trawl: %s (see trawl --help)\n", e.what());
     return static_cast<int>(ExitCode::usage);

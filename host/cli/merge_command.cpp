@@ -41,8 +41,8 @@ int run_merge(const std::vector<std::string>& args) {
                  "  trawl merge p0 p1 -o out\n";
     return 0;
   }
-  if (parts.empty()) throw Error(ExitCode::usage, "merge: no PART folders given (see trawl merge --help)");
-  if (output.empty()) throw Error(ExitCode::usage, "merge: no output folder given (-o OUTDIR)");
+  if (parts.empty()) throw Error(ErrorKind::options, "merge: no PART folders given (see trawl merge --help)");
+  if (output.empty()) throw Error(ErrorKind::options, "merge: no output folder given (-o OUTDIR)");
   std::vector<std::filesystem::path> folders(parts.begin(), parts.end());
   auto report = detail::merge_ranges(folders, output, force, hashes);
   if (!quiet)

@@ -89,7 +89,7 @@ nlohmann::json filesystems_json(const ScanReport& r) {
 }
 
 nlohmann::json filesystem_section_json(const ScanReport& r, const ScanOptions& o) {
-  return {{"mode", o.filesystem.mode},
+  return {{"mode", to_string(o.filesystem.mode)},
           {"notice", r.filesystem_notice},
           {"hash_files", o.filesystem.hash_files},
           {"files_hashed", r.files_hashed},

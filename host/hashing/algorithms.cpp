@@ -24,7 +24,8 @@ HashAlgorithm find(std::string_view name, bool AlgorithmInfo::*allowed, std::str
     names += names.empty() ? "" : ", ";
     names += a.name;
   }
-  throw Error(ExitCode::usage, "unknown " + std::string(use) + " hash '" + std::string(name) + "' (choose from " + names + ")");
+  throw Error(ErrorKind::options,
+              "unknown " + std::string(use) + " hash '" + std::string(name) + "' (choose from " + names + ")");
 }
 
 }  // namespace
@@ -32,7 +33,7 @@ HashAlgorithm find(std::string_view name, bool AlgorithmInfo::*allowed, std::str
 const AlgorithmInfo& info(HashAlgorithm algorithm) {
   for (const auto& a : table)
     if (a.id == algorithm) return a;
-  throw Error(ExitCode::internal, "unknown hash algorithm id " + std::to_string(static_cast<unsigned>(algorithm)));
+  throw Error(ErrorKind::internal, "unknown hash algorithm id " + std::to_string(static_cast<unsigned>(algorithm)));
 }
 
 HashAlgorithm image_algorithm(std::string_view name) { return find(name, &AlgorithmInfo::image, "image"); }

@@ -21,7 +21,7 @@ struct AlgorithmInfo {
 };
 
 const AlgorithmInfo& info(HashAlgorithm algorithm);
-// Throws Error(usage) naming the allowed algorithms for that use.
+// Throws Error(options) naming the allowed algorithms for that use.
 HashAlgorithm image_algorithm(std::string_view name);
 HashAlgorithm block_algorithm(std::string_view name);
 // Looks up by BSD tag ("SHA256", "XXH128"); nullptr if unknown.

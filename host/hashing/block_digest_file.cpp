@@ -33,7 +33,7 @@ void pwrite_all(int fd, const void* data, std::size_t size, std::uint64_t offset
   while (size) {
     ssize_t n = ::pwrite(fd, p, size, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(errno));
+    if (n <= 0) throw Error(ErrorKind::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(errno));
     p += n;
     size -= static_cast<std::size_t>(n);
     offset += static_cast<std::uint64_t>(n);
@@ -62,7 +62,7 @@ std::uint64_t block_count_for(std::uint64_t image_size, std::uint32_t block_size
 BlockDigestWriter::BlockDigestWriter(const std::filesystem::path& path, HashAlgorithm algorithm,
                                      std::uint32_t block_size, std::uint64_t base_block)
     : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
-  if (!fd_) throw Error(ExitCode::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (!fd_) throw Error(ErrorKind::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
   header_ = {algorithm, info(algorithm).digest_size, block_size, 0, 0, base_block, 0};
   unsigned char bytes[block_file_header_size];
   encode(header_, bytes);
@@ -82,7 +82,7 @@ void BlockDigestWriter::close(std::uint64_t image_size, std::uint64_t range_end)
     block_count_ = header_.range_blocks;
   }
   if (::ftruncate(fd_.get(), static_cast<off_t>(block_file_header_size + block_count_ * header_.digest_size)) != 0)
-    throw Error(ExitCode::output, "cannot size " + in_quotes(path_.string()) + ": " + errno_text(errno));
+    throw Error(ErrorKind::output, "cannot size " + in_quotes(path_.string()) + ": " + errno_text(errno));
   unsigned char bytes[block_file_header_size];
   encode(header_, bytes);
   pwrite_all(fd_.get(), bytes, sizeof bytes, 0, path_);
@@ -93,12 +93,12 @@ BlockFileHeader read_block_file(const std::filesystem::path& path,
                                 const std::function<void(std::uint64_t, std::span<const unsigned char>)>& visit,
                                 const std::function<void(const BlockFileHeader&)>& on_header) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error(ExitCode::input, "cannot open " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (!fd) throw Error(ErrorKind::input, "cannot open " + in_quotes(path.string()) + ": " + errno_text(errno));
   unsigned char raw[block_file_header_size];
   if (::pread(fd.get(), raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw) || std::memcmp(raw, magic, sizeof magic) != 0)
-    throw Error(ExitCode::input, in_quotes(path.string()) + " is not a trawl block-digest file");
+    throw Error(ErrorKind::input, in_quotes(path.string()) + " is not a trawl block-digest file");
   if (get_le<std::uint32_t>(raw + 8) != format_version)
-    throw Error(ExitCode::input, in_quotes(path.string()) + " has an unknown block-digest format version");
+    throw Error(ErrorKind::input, in_quotes(path.string()) + " has an unknown block-digest format version");
   BlockFileHeader h;
   h.algorithm = static_cast<HashAlgorithm>(get_le<std::uint32_t>(raw + 12));
   h.digest_size = get_le<std::uint32_t>(raw + 16);
@@ -110,13 +110,13 @@ BlockFileHeader read_block_file(const std::filesystem::path& path,
   try {
     (void)info(h.algorithm);
   } catch (const Error&) {  // an id from a damaged or forged file is bad input, not a bug here
-    throw Error(ExitCode::input, in_quotes(path.string()) + " names an unknown digest algorithm (" +
-                                     std::to_string(static_cast<std::uint32_t>(h.algorithm)) + ")");
+    throw Error(ErrorKind::input, in_quotes(path.string()) + " names an unknown digest algorithm (" +
+                                      std::to_string(static_cast<std::uint32_t>(h.algorithm)) + ")");
   }
   if (h.digest_size != info(h.algorithm).digest_size || h.block_size == 0 ||
       h.block_count != block_count_for(h.image_size, h.block_size) || h.first_block > h.block_count ||
       h.range_blocks > h.block_count - h.first_block || (h.first_block && !h.range_blocks))
-    throw Error(ExitCode::input, in_quotes(path.string()) + " has an inconsistent header (incomplete run?)");
+    throw Error(ErrorKind::input, in_quotes(path.string()) + " has an inconsistent header (incomplete run?)");
   if (on_header) on_header(h);
   std::vector<unsigned char> buffer(std::size_t{1} << 20);
   const std::size_t per_read = buffer.size() / h.digest_size;
@@ -125,7 +125,7 @@ BlockFileHeader read_block_file(const std::filesystem::path& path,
     std::size_t bytes = count * h.digest_size;
     if (::pread(fd.get(), buffer.data(), bytes, static_cast<off_t>(block_file_header_size + first * h.digest_size)) !=
         static_cast<ssize_t>(bytes))
-      throw Error(ExitCode::input, in_quotes(path.string()) + " is shorter than its header says");
+      throw Error(ErrorKind::input, in_quotes(path.string()) + " is shorter than its header says");
     for (std::size_t i = 0; i < count; ++i)
       visit(h.first_block + first + i, {buffer.data() + i * h.digest_size, h.digest_size});
   }

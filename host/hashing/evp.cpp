@@ -13,7 +13,7 @@ namespace {
 [[noreturn]] void fail(const char* what) {
   char text[256];
   ERR_error_string_n(ERR_get_error(), text, sizeof text);
-  throw Error(ExitCode::internal, std::string("OpenSSL ") + what + " failed: " + text);
+  throw Error(ErrorKind::internal, std::string("OpenSSL ") + what + " failed: " + text);
 }
 
 }  // namespace
@@ -29,7 +29,7 @@ const EVP_MD* evp_md(HashAlgorithm algorithm) {
   });
   auto index = static_cast<unsigned>(algorithm);
   if (index >= 8 || !fetched[index])
-    throw Error(ExitCode::internal, "no OpenSSL digest for " + std::string(info(algorithm).name));
+    throw Error(ErrorKind::internal, "no OpenSSL digest for " + std::string(info(algorithm).name));
   return fetched[index];
 }
 

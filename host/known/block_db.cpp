@@ -32,16 +32,17 @@ std::vector<fs::path> list_inputs(const std::vector<fs::path>& inputs) {
   for (const auto& input : inputs) {
     std::error_code ec;
     const auto status = fs::status(input, ec);
-    if (ec || !fs::exists(status)) throw Error(ExitCode::input, "cannot open " + in_quotes(input.string()) + ": no such file or folder");
+    if (ec || !fs::exists(status))
+      throw Error(ErrorKind::input, "cannot open " + in_quotes(input.string()) + ": no such file or folder");
     if (fs::is_directory(status)) {
       for (fs::recursive_directory_iterator it(input, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
            it.increment(ec))
         if (it->is_regular_file(ec)) files.push_back(it->path());
-      if (ec) throw Error(ExitCode::input, "cannot list " + in_quotes(input.string()) + ": " + ec.message());
+      if (ec) throw Error(ErrorKind::input, "cannot list " + in_quotes(input.string()) + ": " + ec.message());
     } else if (fs::is_regular_file(status)) {
       files.push_back(input);
     } else {
-      throw Error(ExitCode::input, in_quotes(input.string()) + " is neither a regular file nor a folder");
+      throw Error(ErrorKind::input, in_quotes(input.string()) + " is neither a regular file nor a folder");
     }
   }
   std::sort(files.begin(), files.end());
@@ -74,14 +75,15 @@ double byte_entropy(std::span<const std::byte> bytes) {
 
 BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs::path& output, const BlockDbBuildOptions& o) {
   if (o.algorithm != HashAlgorithm::md5 && o.algorithm != HashAlgorithm::sha1 && o.algorithm != HashAlgorithm::sha256)
-    throw Error(ExitCode::usage, "--hash must be md5, sha1 or sha256 for a block database");
+    throw Error(ErrorKind::options, "--hash must be md5, sha1 or sha256 for a block database");
   if (o.block_size < 512 || (o.block_size & (o.block_size - 1)) != 0 || o.block_size > (1u << 24))
-    throw Error(ExitCode::usage, "--block-size must be a power of two between 512 and 16M");
-  if (o.max_files == 0) throw Error(ExitCode::usage, "--max-files must be at least 1");
-  if (!(o.min_entropy >= 0 && o.min_entropy <= 8)) throw Error(ExitCode::usage, "--min-entropy must be between 0 and 8 bits per byte");
+    throw Error(ErrorKind::options, "--block-size must be a power of two between 512 and 16M");
+  if (o.max_files == 0) throw Error(ErrorKind::options, "--max-files must be at least 1");
+  if (!(o.min_entropy >= 0 && o.min_entropy <= 8))
+    throw Error(ErrorKind::options, "--min-entropy must be between 0 and 8 bits per byte");
   const std::uint32_t digest_size = info(o.algorithm).digest_size;
   const auto paths = list_inputs(inputs);
-  if (paths.size() >= 0xffffffffu) throw Error(ExitCode::usage, "too many files for one block database");
+  if (paths.size() >= 0xffffffffu) throw Error(ErrorKind::options, "too many files for one block database");
 
   BlockDbBuildReport report;
   std::vector<BlockRecord> records;
@@ -92,7 +94,7 @@ BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs:
   auto buffer = std::make_unique_for_overwrite<std::byte[]>(piece);
   for (const auto& path : paths) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ExitCode::input, "cannot read " + in_quotes(path.string()) + ": " + errno_text(errno));
+    if (!in) throw Error(ErrorKind::input, "cannot read " + in_quotes(path.string()) + ": " + errno_text(errno));
     KnownFileEntry entry{};
     entry.first_block = records.size();
     file_ctx.init();
@@ -116,7 +118,7 @@ BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs:
       entry.size += got;
       if (got < piece) break;
     }
-    if (in.bad()) throw Error(ExitCode::input, "cannot read " + in_quotes(path.string()) + ": " + errno_text(errno));
+    if (in.bad()) throw Error(ErrorKind::input, "cannot read " + in_quotes(path.string()) + ": " + errno_text(errno));
     file_ctx.final(entry.sha256);
     if (entry.blocks == 0) {
       ++report.skipped_small;
@@ -128,7 +130,7 @@ BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs:
     strings += name;
     files.push_back(entry);
   }
-  if (records.size() >= 0xffffffffu) throw Error(ExitCode::usage, "too many blocks for one block database (at most 2^32 - 2)");
+  if (records.size() >= 0xffffffffu) throw Error(ErrorKind::options, "too many blocks for one block database (at most 2^32 - 2)");
 
   // Postings by digest, then file, then block; digests unique.
   std::vector<std::uint32_t> order(records.size());
@@ -202,7 +204,7 @@ BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs:
 BlockDb::BlockDb(const fs::path& path) : map_(path) {
   const auto bytes = map_.bytes();
   const auto bad = [&](const std::string& why) {
-    return Error(ExitCode::input, in_quotes(path.string()) + " is not a usable block database: " + why);
+    return Error(ErrorKind::input, in_quotes(path.string()) + " is not a usable block database: " + why);
   };
   if (bytes.size() < sizeof(BlockDbHeader)) throw bad("too short");
   header_ = reinterpret_cast<const BlockDbHeader*>(bytes.data());

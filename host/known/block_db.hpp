@@ -84,7 +84,7 @@ double byte_entropy(std::span<const std::byte> bytes);
 
 // Hashes every whole block of every regular file under `inputs` (files, or folders walked
 // recursively; names are stored as given/found, sorted) and writes the database to `output`
-// atomically. Throws Error(usage) for bad options, Error(input) for an unreadable input,
+// atomically. Throws Error(options) for bad options, Error(input) for an unreadable input,
 // Error(output) when the database cannot be written.
 BlockDbBuildReport build_block_db(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& output,
                                   const BlockDbBuildOptions& options);

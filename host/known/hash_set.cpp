@@ -85,8 +85,9 @@ class Collector {
     for (std::uint32_t i = 0; i < sets_.size(); ++i)
       if (sets_[i].first == name) {
         if (sets_[i].second != label)
-          throw Error(ExitCode::usage, "set '" + name + "' given with two labels (" + std::string(label_name(sets_[i].second)) + ", " +
-                                           std::string(label_name(label)) + ")");
+          throw Error(ErrorKind::options, "set '" + name + "' given with two labels (" +
+                                              std::string(label_name(sets_[i].second)) + ", " + std::string(label_name(label)) +
+                                              ")");
         return i;
       }
     sets_.emplace_back(name, label);
@@ -190,7 +191,7 @@ std::uint64_t read_rds3(const fs::path& path, Collector& c, std::uint32_t set) {
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
   const auto fail = [&](const std::string& what) {
-    return Error(ExitCode::input, "cannot read " + in_quotes(path.string()) + " as NSRL RDSv3: " + what);
+    return Error(ErrorKind::input, "cannot read " + in_quotes(path.string()) + " as NSRL RDSv3: " + what);
   };
   if (rc != SQLITE_OK) throw fail(raw ? sqlite3_errmsg(raw) : "out of memory");
   // Only the columns this FILE table has (the minimal RDSv3 sets drop some).
@@ -244,7 +245,7 @@ std::uint64_t read_rds2(std::istream& in, Collector& c, std::uint32_t set, const
     if (h == "md5") md5 = static_cast<int>(i);
     if (h == "filename") name = static_cast<int>(i);
   }
-  if (sha1 < 0 && md5 < 0) throw Error(ExitCode::input, "cannot read " + what + " as NSRL RDS 2.x: no SHA-1 or MD5 column");
+  if (sha1 < 0 && md5 < 0) throw Error(ErrorKind::input, "cannot read " + what + " as NSRL RDS 2.x: no SHA-1 or MD5 column");
   std::uint64_t rows = 0;
   while (std::getline(in, line)) {
     const auto fields = split_csv(trim(line));
@@ -270,7 +271,7 @@ std::uint64_t read_hashdeep(std::istream& in, Collector& c, std::uint32_t set, c
       continue;
     }
     if (columns.empty() || columns.back() != "filename")
-      throw Error(ExitCode::input, "cannot read " + what + " as hashdeep: no '%%%% size,...,filename' line before the rows");
+      throw Error(ErrorKind::input, "cannot read " + what + " as hashdeep: no '%%%% size,...,filename' line before the rows");
     // The file name is the last column and may itself hold commas.
     std::vector<std::string_view> fields;
     std::string_view rest = text;
@@ -338,17 +339,17 @@ HashSetLabel parse_label(std::string_view text) {
   if (text == "known-good") return HashSetLabel::known_good;
   if (text == "known-bad") return HashSetLabel::known_bad;
   if (text == "custom") return HashSetLabel::custom;
-  throw Error(ExitCode::usage, "--label must be known-good, known-bad or custom, not '" + std::string(text) + "'");
+  throw Error(ErrorKind::options, "--label must be known-good, known-bad or custom, not '" + std::string(text) + "'");
 }
 
 HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, const fs::path& output) {
-  if (inputs.empty()) throw Error(ExitCode::usage, "hashset import: no input file given");
+  if (inputs.empty()) throw Error(ErrorKind::options, "hashset import: no input file given");
   Collector collector;
   HashSetImportReport report;
   for (const auto& input : inputs) {
     std::error_code ec;
     if (!fs::is_regular_file(input.file, ec))
-      throw Error(ExitCode::input, "cannot open " + in_quotes(input.file.string()) + ": not a readable file");
+      throw Error(ErrorKind::input, "cannot open " + in_quotes(input.file.string()) + ": not a readable file");
     const std::string format = input.format == "auto" ? detect_format(input.file) : input.format;
     const std::uint32_t set = collector.set(input.name.empty() ? input.file.stem().string() : input.name, input.label);
     const std::string what = in_quotes(input.file.string());
@@ -357,15 +358,15 @@ HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, co
       rows = read_rds3(input.file, collector, set);
     } else if (format == "rds2" || format == "hashdeep" || format == "sum") {
       std::ifstream in(input.file, std::ios::binary);
-      if (!in) throw Error(ExitCode::input, "cannot open " + what + ": " + errno_text(errno));
+      if (!in) throw Error(ErrorKind::input, "cannot open " + what + ": " + errno_text(errno));
       rows = format == "rds2" ? read_rds2(in, collector, set, what)
              : format == "hashdeep" ? read_hashdeep(in, collector, set, what)
                                     : read_sums(in, collector, set);
-      if (in.bad()) throw Error(ExitCode::input, "cannot read " + what + ": " + errno_text(errno));
+      if (in.bad()) throw Error(ErrorKind::input, "cannot read " + what + ": " + errno_text(errno));
     } else {
-      throw Error(ExitCode::usage, "--format must be auto, rds3, rds2, hashdeep or sum, not '" + format + "'");
+      throw Error(ErrorKind::options, "--format must be auto, rds3, rds2, hashdeep or sum, not '" + format + "'");
     }
-    if (rows == 0) throw Error(ExitCode::input, what + " holds no MD5, SHA-1 or SHA-256 hash (read as " + format + ")");
+    if (rows == 0) throw Error(ErrorKind::input, what + " holds no MD5, SHA-1 or SHA-256 hash (read as " + format + ")");
     report.rows += rows;
     report.formats.push_back(format);
   }
@@ -376,7 +377,7 @@ HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, co
 HashSet::HashSet(const fs::path& path) : map_(path) {
   const auto bytes = map_.bytes();
   const auto bad = [&](const std::string& why) {
-    return Error(ExitCode::input, in_quotes(path.string()) + " is not a usable hash set: " + why);
+    return Error(ErrorKind::input, in_quotes(path.string()) + " is not a usable hash set: " + why);
   };
   if (bytes.size() < sizeof(HashSetHeader)) throw bad("too short");
   header_ = reinterpret_cast<const HashSetHeader*>(bytes.data());

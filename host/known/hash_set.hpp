@@ -27,7 +27,7 @@ namespace trawl::detail {
 
 enum class HashSetLabel : std::uint32_t { known_good = 0, known_bad = 1, custom = 2 };
 std::string_view label_name(HashSetLabel label);
-// "known-good", "known-bad", "custom"; throws Error(usage) otherwise.
+// "known-good", "known-bad", "custom"; throws Error(options) otherwise.
 HashSetLabel parse_label(std::string_view text);
 
 // One input of an import: its rows all go to the set `name` with `label`.
@@ -45,7 +45,7 @@ struct HashSetImportReport {
 };
 
 // Reads every input and writes one store to `output` atomically. Throws Error(input) for an
-// input that cannot be read or holds no hash, Error(usage) for a bad format name, Error(output).
+// input that cannot be read or holds no hash, Error(options) for a bad format name, Error(output).
 HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, const std::filesystem::path& output);
 
 struct HashSetHeader {

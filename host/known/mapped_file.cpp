@@ -17,14 +17,15 @@ namespace trawl::detail {
 
 MappedFile::MappedFile(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error(ExitCode::input, "cannot open " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (!fd) throw Error(ErrorKind::input, "cannot open " + in_quotes(path.string()) + ": " + errno_text(errno));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw Error(ExitCode::input, "cannot stat " + in_quotes(path.string()) + ": " + errno_text(errno));
-  if (!S_ISREG(st.st_mode)) throw Error(ExitCode::input, in_quotes(path.string()) + " is not a regular file");
+  if (::fstat(fd.get(), &st) != 0)
+    throw Error(ErrorKind::input, "cannot stat " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, in_quotes(path.string()) + " is not a regular file");
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ == 0) return;  // mmap refuses length 0; an empty file is simply too short for any header
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
-  if (p == MAP_FAILED) throw Error(ExitCode::input, "cannot map " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (p == MAP_FAILED) throw Error(ErrorKind::input, "cannot map " + in_quotes(path.string()) + ": " + errno_text(errno));
   data_ = static_cast<const std::byte*>(p);
 }
 

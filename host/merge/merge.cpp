@@ -29,14 +29,14 @@ struct Part {
 };
 
 [[noreturn]] void bad_part(const Part& p, const std::string& why) {
-  throw Error(ExitCode::input, "merge: " + in_quotes(p.folder.string()) + " " + why);
+  throw Error(ErrorKind::input, "merge: " + in_quotes(p.folder.string()) + " " + why);
 }
 
 json read_json(const fs::path& path) {
   std::ifstream in(path);
-  if (!in) throw Error(ExitCode::input, "merge: cannot read " + in_quotes(path.string()));
+  if (!in) throw Error(ErrorKind::input, "merge: cannot read " + in_quotes(path.string()));
   json j = json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw Error(ExitCode::input, "merge: " + in_quotes(path.string()) + " is not JSON");
+  if (j.is_discarded()) throw Error(ErrorKind::input, "merge: " + in_quotes(path.string()) + " is not JSON");
   return j;
 }
 
@@ -72,7 +72,7 @@ std::uint64_t merge_blocks(const std::vector<Part>& parts, const std::string& al
     if (!digests.empty()) writer->write(first, digests);
     expected = h.first_block + h.held();
   }
-  if (expected != whole.block_count) throw Error(ExitCode::input, "merge: the parts' " + name + " files do not cover the image");
+  if (expected != whole.block_count) throw Error(ErrorKind::input, "merge: the parts' " + name + " files do not cover the image");
   writer->close(whole.image_size);
   return whole.block_count;
 }
@@ -196,7 +196,7 @@ void write_lines(const fs::path& path, const std::string& head, const std::vecto
 }  // namespace
 
 MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& output, bool force, const fs::path& hashes) {
-  if (folders.empty()) throw Error(ExitCode::usage, "merge: no part folders given");
+  if (folders.empty()) throw Error(ErrorKind::options, "merge: no part folders given");
   std::vector<Part> parts;
   for (const auto& folder : folders) {
     Part p{folder, read_json(folder / "summary.json")};
@@ -223,8 +223,8 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
     covered = p.offset + p.length;
   }
   if (covered != image_size)
-    throw Error(ExitCode::input, "merge: the parts end at " + std::to_string(covered) + ", the image has " +
-                                     std::to_string(image_size) + " bytes");
+    throw Error(ErrorKind::input, "merge: the parts end at " + std::to_string(covered) + ", the image has " +
+                                      std::to_string(image_size) + " bytes");
   json image_hashes = json::object();
   if (!hashes.empty()) {
     Part h{hashes, read_json(hashes / "summary.json")};
@@ -323,7 +323,8 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
     ScanOptions options;
     const json& carving = first["carving"];
     options.carve.types = carving.value("types", std::vector<std::string>{});
-    options.carve.mode = carving.value("mode", "validated");
+    if (!parse_choice(carving.value("mode", "validated"), options.carve.mode))
+      throw Error(ErrorKind::input, "merge: the parts' summary.json names an unknown carve mode");
     options.carve.max_size = carving.value("max_size", 0ull);
     options.carve.align = carving.value("align", 1u);
     options.output = output;

@@ -56,7 +56,7 @@ class CarveRun final : public ModuleRun {
 std::unique_ptr<Module> make(const ScanOptions& o) {
   const auto carvers = selected_carvers(o.carve);
   if (const std::size_t extent = signature_extent(carvers); o.margin < extent)
-    throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(extent) + " bytes when carving");
+    throw Error(ErrorKind::options, "--margin must be at least " + std::to_string(extent) + " bytes when carving");
   return std::make_unique<ModuleOf<CarveRun>>();
 }
 

@@ -27,7 +27,7 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(errno));
+    if (n <= 0) throw Error(ErrorKind::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(errno));
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
 }
@@ -35,9 +35,8 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
 }  // namespace
 
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) {
-  if (o.mode != "validated" && o.mode != "headers") throw Error(ExitCode::usage, "--carve-mode must be validated or headers");
-  if (o.align == 0) throw Error(ExitCode::usage, "--carve-align must be at least 1");
-  if (o.reassemble && o.max_gap < 512) throw Error(ExitCode::usage, "--max-gap must be at least 512 (one sector)");
+  if (o.align == 0) throw Error(ErrorKind::options, "--carve-align must be at least 1");
+  if (o.reassemble && o.max_gap < 512) throw Error(ErrorKind::options, "--max-gap must be at least 512 (one sector)");
   std::vector<const carvers::CarverSpec*> out;
   for (const auto& name : o.types) {
     if (name == "all") {
@@ -48,7 +47,7 @@ std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) 
     if (!spec) {
       std::string known;
       for (const auto* s : carvers::all_carvers()) known += (known.empty() ? "" : ",") + std::string(s->type);
-      throw Error(ExitCode::usage, "--carve: unknown type '" + name + "' (known: " + known + ", all, none)");
+      throw Error(ErrorKind::options, "--carve: unknown type '" + name + "' (known: " + known + ", all, none)");
     }
     if (std::find(out.begin(), out.end(), spec) == out.end()) out.push_back(spec);
   }
@@ -271,7 +270,7 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   }
   if (carve.verdict == carvers::Verdict::not_this_format) return;
   std::uint64_t length = carve.length;
-  if (options_.mode == "validated") {
+  if (options_.mode == CarveMode::validated) {
     if (carve.verdict != carvers::Verdict::valid) return;
   } else if (carve.verdict != carvers::Verdict::valid) {
     // Headers mode, foremost-like: what a walk could not close is carved to a fixed maximum.
@@ -310,7 +309,7 @@ void CarveStage::write_out(OutputJob& job) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     fd = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) throw Error(ExitCode::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
+    if (!fd) throw Error(ErrorKind::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
   }
   // Exactly the file's bytes, read from the Source in pieces (the chunk that found the file may
   // be gone by now; the walk has just brought these bytes into the page cache).

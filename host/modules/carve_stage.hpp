@@ -32,7 +32,7 @@
 namespace trawl::detail {
 
 // The carvers named by options.types ("all" = every one), in registry order. Throws
-// Error(usage) for an unknown name, a bad mode or alignment.
+// Error(options) for an unknown name, a bad mode or alignment.
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& options);
 
 // The signatures of these carvers, compiled for both searchers; format = index in `carvers`.

@@ -55,7 +55,9 @@ class FileHashRun final : public ModuleRun {
 }  // namespace
 
 ModuleSpec file_hash_module() {
-  const auto wanted = [](const ScanOptions& o) { return o.filesystem.mode == "auto" && o.filesystem.hash_files; };
+  const auto wanted = [](const ScanOptions& o) {
+    return o.filesystem.mode == FileSystemMode::automatic && o.filesystem.hash_files;
+  };
   const auto make = [](const ScanOptions&) -> std::unique_ptr<Module> { return std::make_unique<ModuleOf<FileHashRun>>(); };
   return {"file-hashes", 60, {}, {service::file_system_map}, wanted, make};
 }

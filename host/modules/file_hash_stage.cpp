@@ -20,7 +20,7 @@ struct FileHashStage::Open {
 
 FileHashStage::FileHashStage(const FileSystemMap& map, HashAlgorithm algorithm) : map_(map), algorithm_(algorithm) {
   if (algorithm != HashAlgorithm::md5 && algorithm != HashAlgorithm::sha256)
-    throw Error(ExitCode::internal, "file hashes are md5 and sha256");
+    throw Error(ErrorKind::internal, "file hashes are md5 and sha256");
   const auto& files = map.files();
   extents_left_.resize(files.size());
   open_.resize(files.size());
@@ -119,7 +119,7 @@ std::vector<HashedFile> FileHashStage::finish() {
 }
 
 std::vector<HashedFile> FileHashStage::merge(std::vector<HashedFile> md5, const std::vector<HashedFile>& sha256) {
-  if (md5.size() != sha256.size()) throw Error(ExitCode::internal, "the file-hash stages hashed different files");
+  if (md5.size() != sha256.size()) throw Error(ErrorKind::internal, "the file-hash stages hashed different files");
   for (std::size_t i = 0; i < md5.size(); ++i) {
     md5[i].sha256 = sha256[i].sha256;
     md5[i].complete = md5[i].complete && sha256[i].complete;

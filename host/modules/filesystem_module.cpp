@@ -34,15 +34,12 @@ class FileSystemRun final : public ModuleRun {
   std::unique_ptr<FileSystemMap> map_;
 };
 
-std::unique_ptr<Module> make(const ScanOptions& o) {
-  if (o.filesystem.mode != "auto") throw Error(ExitCode::usage, "--fs must be auto or off, not '" + o.filesystem.mode + "'");
-  return std::make_unique<ModuleOf<FileSystemRun>>();
-}
+std::unique_ptr<Module> make(const ScanOptions&) { return std::make_unique<ModuleOf<FileSystemRun>>(); }
 
 }  // namespace
 
 ModuleSpec filesystem_module() {
-  const auto wanted = [](const ScanOptions& o) { return o.filesystem.mode != "off"; };
+  const auto wanted = [](const ScanOptions& o) { return o.filesystem.mode != FileSystemMode::off; };
   return {"filesystem", 0, {service::file_system_map}, {}, wanted, make};
 }
 

@@ -22,17 +22,19 @@ std::unique_ptr<IdentifierScanner> make_identifier_scanner(const IdentifierOptio
   if (!o.types.empty()) {
     for (const auto& type : o.types)
       if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.type == type; }))
-        throw Error(ExitCode::usage, "--find: no rule finds '" + type + "'");
+        throw Error(ErrorKind::options, "--find: no rule finds '" + type + "'");
     std::erase_if(rules, [&](const Rule& r) { return std::find(o.types.begin(), o.types.end(), r.type) == o.types.end(); });
   }
   return std::make_unique<IdentifierScanner>(std::move(rules), o.regions.empty() ? default_regions() : o.regions, o.keep_invalid);
 }
 
-IdentifierStage::Prefilter prefilter_mode(const std::string& mode) {
-  if (mode == "off") return IdentifierStage::Prefilter::off;
-  if (mode == "emulated") return IdentifierStage::Prefilter::emulated;
-  if (mode == "auto") return IdentifierStage::Prefilter::device;
-  throw Error(ExitCode::usage, "identifier prefilter must be auto, emulated or off, not '" + mode + "'");
+IdentifierStage::Prefilter prefilter_mode(PrefilterMode mode) {
+  switch (mode) {
+    case PrefilterMode::off: return IdentifierStage::Prefilter::off;
+    case PrefilterMode::emulated: return IdentifierStage::Prefilter::emulated;
+    case PrefilterMode::automatic: break;
+  }
+  return IdentifierStage::Prefilter::device;
 }
 
 class IdentifierRun final : public ModuleRun {
@@ -74,8 +76,8 @@ class IdentifierModule final : public Module {
   explicit IdentifierModule(const ScanOptions& options)
       : scanner_(make_identifier_scanner(options.identifiers)), prefilter_(prefilter_mode(options.identifiers.prefilter)) {
     if (options.margin < scanner_->required_margin())
-      throw Error(ExitCode::usage, "--margin must be at least " + std::to_string(scanner_->required_margin()) +
-                                       " bytes for identifier search (its longest match and context)");
+      throw Error(ErrorKind::options, "--margin must be at least " + std::to_string(scanner_->required_margin()) +
+                                          " bytes for identifier search (its longest match and context)");
   }
   std::unique_ptr<ModuleRun> start(RunContext& run) const override {
     return std::make_unique<IdentifierRun>(run, *scanner_, prefilter_);

@@ -15,12 +15,13 @@ bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 std::uint32_t known_block_step(const ScanOptions& options, const BlockDb& db) {
   const std::uint32_t step = options.known.block_step ? options.known.block_step : db.block_size();
   if (!is_power_of_two(step) || step > db.block_size())
-    throw Error(ExitCode::usage, "--block-step must be a power of two no larger than the database's block size (" +
-                                     std::to_string(db.block_size()) + ")");
+    throw Error(ErrorKind::options, "--block-step must be a power of two no larger than the database's block size (" +
+                                        std::to_string(db.block_size()) + ")");
   if (options.page_size % step != 0)
-    throw Error(ExitCode::usage, "--page-size must be a multiple of --block-step (" + std::to_string(step) + ")");
+    throw Error(ErrorKind::options, "--page-size must be a multiple of --block-step (" + std::to_string(step) + ")");
   if (options.margin < db.block_size())
-    throw Error(ExitCode::usage, "--margin must be at least the block database's block size (" + std::to_string(db.block_size()) + ")");
+    throw Error(ErrorKind::options,
+                "--margin must be at least the block database's block size (" + std::to_string(db.block_size()) + ")");
   return step;
 }
 
@@ -168,7 +169,7 @@ void mark_known_carved(const HashSetCollection& sets, bool skip_known_good, cons
     if (skip_known_good && hit->label == HashSetLabel::known_good && !f.file.empty() && !output.empty()) {
       std::error_code ec;
       std::filesystem::remove(output / f.file, ec);
-      if (ec) throw Error(ExitCode::output, "cannot remove " + in_quotes((output / f.file).string()) + ": " + ec.message());
+      if (ec) throw Error(ErrorKind::output, "cannot remove " + in_quotes((output / f.file).string()) + ": " + ec.message());
       f.file.clear();
       f.note += (f.note.empty() ? "" : "; ") + std::string("known-good, not kept");
       ++summary.carved_not_kept;

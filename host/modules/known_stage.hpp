@@ -22,7 +22,7 @@
 namespace trawl::detail {
 
 // The step of a scan with this database: options.block_step, or the database's block size. Throws
-// Error(usage) unless it is a power of two that divides the block size and the page size, and the
+// Error(options) unless it is a power of two that divides the block size and the page size, and the
 // margin holds a whole block.
 std::uint32_t known_block_step(const ScanOptions& options, const BlockDb& db);
 

@@ -120,7 +120,7 @@ struct ModuleSpec {
   int order = 0;
   std::vector<std::string> provides, needs;  // service names
   std::function<bool(const ScanOptions&)> wanted;
-  // Checks the options (throwing Error(usage) with a one-line reason) and sets the module up.
+  // Checks the options (throwing Error(options) with a one-line reason) and sets the module up.
   std::function<std::unique_ptr<Module>(const ScanOptions&)> make;
 };
 

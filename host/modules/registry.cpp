@@ -18,8 +18,8 @@ void check_services(const std::vector<ModuleSpec>& modules) {
     for (const auto& need : modules[i].needs)
       for (std::size_t j = i; j < modules.size(); ++j)
         if (std::ranges::find(modules[j].provides, need) != modules[j].provides.end())
-          throw Error(ExitCode::internal, "module " + modules[i].name + " needs " + need + ", which module " + modules[j].name +
-                                              " provides only after it");
+          throw Error(ErrorKind::internal, "module " + modules[i].name + " needs " + need + ", which module " + modules[j].name +
+                                               " provides only after it");
 }
 
 }  // namespace

@@ -36,10 +36,10 @@ void ChunkRing::release(std::byte* buffer) {
 
 Reader::Reader(const Source& source, const ReaderConfig& config, ChunkRing& ring)
     : source_(source), config_(config), ring_(ring) {
-  if (config_.buffers < 2) throw Error(ExitCode::usage, "the reader needs at least 2 buffers");
-  if (config_.margin > config_.page_size) throw Error(ExitCode::usage, "the margin must not exceed the page size");
+  if (config_.buffers < 2) throw Error(ErrorKind::options, "the reader needs at least 2 buffers");
+  if (config_.margin > config_.page_size) throw Error(ErrorKind::options, "the margin must not exceed the page size");
   if (ring_.capacity() < buffer_size(config_))
-    throw Error(ExitCode::internal, "chunk buffers are smaller than lookbehind + page + margin");
+    throw Error(ErrorKind::internal, "chunk buffers are smaller than lookbehind + page + margin");
 }
 
 void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic<bool>& stop) {
@@ -47,8 +47,8 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
   const auto source_size = source_.size();
   const std::size_t page = config_.page_size;
   if (config_.start > 0 && !source_.random_access())
-    throw Error(ExitCode::usage, "a range that does not start at 0 needs a random-access source, not " +
-                                     std::string(source_.kind()));
+    throw Error(ErrorKind::options,
+                "a range that does not start at 0 needs a random-access source, not " + std::string(source_.kind()));
   // Pages end at the range's end; their margin may still read past it, up to the image's end.
   std::optional<std::uint64_t> pages_end = source_size;
   if (config_.end) pages_end = source_size ? std::min(*source_size, config_.end) : config_.end;
@@ -111,9 +111,9 @@ std::size_t Reader::read_span(std::span<std::byte> buffer, std::uint64_t offset)
     return r.bytes + read_rest(buffer.subspan(r.bytes), offset + r.bytes);
   if (!r.error) return r.bytes;
   if (!source_.random_access())
-    throw Error(ExitCode::input, "read error on " + in_quotes(source_.paths().front()) + " at offset " +
-                                     std::to_string(offset + r.bytes) + ": " + errno_text(r.error) +
-                                     " (a stream cannot be re-read)");
+    throw Error(ErrorKind::input, "read error on " + in_quotes(source_.paths().front()) + " at offset " +
+                                      std::to_string(offset + r.bytes) + ": " + errno_text(r.error) +
+                                      " (a stream cannot be re-read)");
   std::size_t present = r.bytes;
   bool eof = false;
   recover(buffer.subspan(r.bytes), offset + r.bytes, eof, present);

@@ -19,7 +19,7 @@ HsDatabase compile_block_database(const std::vector<HsExpression>& expressions) 
     std::string message = error ? error->message : "unknown error";
     std::string which = error && error->expression >= 0 ? expressions[static_cast<std::size_t>(error->expression)].name : "the rule set";
     hs_free_compile_error(error);
-    throw Error(ExitCode::usage, which + ": Hyperscan cannot compile it: " + message);
+    throw Error(ErrorKind::options, which + ": Hyperscan cannot compile it: " + message);
   }
   return HsDatabase(db);
 }
@@ -40,14 +40,14 @@ HsDatabase compile_literal_database(const std::vector<HsExpression>& literals) {
                            HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
     std::string message = error ? error->message : "unknown error";
     hs_free_compile_error(error);
-    throw Error(ExitCode::internal, "Hyperscan cannot compile the literal set: " + message);
+    throw Error(ErrorKind::internal, "Hyperscan cannot compile the literal set: " + message);
   }
   return HsDatabase(db);
 }
 
 ScratchPool::ScratchPool(const hs_database_t* db) {
   hs_scratch_t* scratch = nullptr;
-  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) throw Error(ExitCode::internal, "Hyperscan: cannot allocate scratch");
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) throw Error(ErrorKind::internal, "Hyperscan: cannot allocate scratch");
   prototype_.reset(scratch);
 }
 
@@ -61,7 +61,8 @@ ScratchPool::Lease ScratchPool::borrow() {
     }
   }
   hs_scratch_t* clone = nullptr;
-  if (hs_clone_scratch(prototype_.get(), &clone) != HS_SUCCESS) throw Error(ExitCode::internal, "Hyperscan: cannot clone scratch");
+  if (hs_clone_scratch(prototype_.get(), &clone) != HS_SUCCESS)
+    throw Error(ErrorKind::internal, "Hyperscan: cannot clone scratch");
   return Lease(*this, HsScratch(clone));
 }
 

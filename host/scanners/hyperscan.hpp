@@ -26,7 +26,7 @@ struct HsExpression {
   std::string name;  // said in compile errors ("rule phone-international (utf16le)")
 };
 
-// Compiles expressions for block mode; expression i reports id i. Throws Error(usage) naming
+// Compiles expressions for block mode; expression i reports id i. Throws Error(options) naming
 // the expression that failed.
 HsDatabase compile_block_database(const std::vector<HsExpression>& expressions);
 // Literal patterns (bytes, NULs allowed) for block mode, id i = literal i.

@@ -258,12 +258,12 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       try {
         pattern->children.push_back(parse_pattern(text, r.caseless));
       } catch (const std::invalid_argument& e) {
-        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": " + e.what());
+        throw Error(ErrorKind::options, r.source + ": rule " + r.name + ": " + e.what());
       }
     }
     unsigned chars = max_characters(*pattern);
     if (chars == PatternNode::unbounded && !r.max_length)
-      throw Error(ExitCode::usage, r.source + ": rule " + r.name + " can match without bound: give it a max_length");
+      throw Error(ErrorKind::options, r.source + ": rule " + r.name + " can match without bound: give it a max_length");
     if (r.max_length) chars = std::min(chars, r.max_length);
     std::bitset<256> extend;
     if (!r.extend_class.empty()) {
@@ -271,10 +271,10 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       try {
         set = parse_pattern(r.extend_class, r.caseless);
       } catch (const std::invalid_argument& e) {
-        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": extend_left: " + e.what());
+        throw Error(ErrorKind::options, r.source + ": rule " + r.name + ": extend_left: " + e.what());
       }
       if (set->kind != PatternNode::Kind::set || set->negated)
-        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": extend_left takes one class such as [a-z0-9.]");
+        throw Error(ErrorKind::options, r.source + ": rule " + r.name + ": extend_left takes one class such as [a-z0-9.]");
       extend = set->set;
       chars += r.extend_max;
     }
@@ -287,7 +287,7 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       try {
         extract_.push_back(std::make_unique<std::regex>(r.extract, std::regex::ECMAScript | (r.caseless ? std::regex::icase : std::regex::ECMAScript)));
       } catch (const std::regex_error& e) {
-        throw Error(ExitCode::usage, r.source + ": rule " + r.name + ": bad extract regex: " + e.what());
+        throw Error(ErrorKind::options, r.source + ": rule " + r.name + ": bad extract regex: " + e.what());
       }
     } else {
       extract_.push_back(nullptr);
@@ -306,7 +306,7 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       }
     }
   }
-  if (expressions.empty()) throw Error(ExitCode::usage, "no identifier rules to search for");
+  if (expressions.empty()) throw Error(ErrorKind::options, "no identifier rules to search for");
   database_ = cached_database(expressions);
   scratch_ = std::make_shared<ScratchPool>(database_.get());
 }
@@ -371,7 +371,7 @@ void IdentifierScanner::scan_window(std::span<const std::byte> buffer, std::size
     return;
   }
   if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED)
-    throw Error(ExitCode::internal, "Hyperscan scan failed with code " + std::to_string(status));
+    throw Error(ErrorKind::internal, "Hyperscan scan failed with code " + std::to_string(status));
   resolve(buffer, begin, own_begin, own_end, events, out);
 }
 

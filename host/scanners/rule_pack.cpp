@@ -27,13 +27,13 @@ E pick(const std::string& value, const std::map<std::string, E>& choices, const 
   if (it != choices.end()) return it->second;
   std::string names;
   for (const auto& [n, _] : choices) names += (names.empty() ? "" : ", ") + n;
-  throw Error(ExitCode::usage, where + ": unknown " + key + " '" + value + "' (choose " + names + ")");
+  throw Error(ErrorKind::options, where + ": unknown " + key + " '" + value + "' (choose " + names + ")");
 }
 
 bool yes_no(const std::string& value, const std::string& where, const std::string& key) {
   if (value == "yes" || value == "true") return true;
   if (value == "no" || value == "false") return false;
-  throw Error(ExitCode::usage, where + ": " + key + " must be yes or no");
+  throw Error(ErrorKind::options, where + ": " + key + " must be yes or no");
 }
 
 }  // namespace
@@ -48,18 +48,18 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (line.front() == '[') {
-      if (line.back() != ']') throw Error(ExitCode::usage, where + ": a rule header is [name]");
+      if (line.back() != ']') throw Error(ErrorKind::options, where + ": a rule header is [name]");
       Rule rule;
       rule.name = trim(line.substr(1, line.size() - 2));
       rule.source = where;
       if (rule.name.empty() || !names.insert(rule.name).second)
-        throw Error(ExitCode::usage, where + ": rule name empty or used twice: '" + rule.name + "'");
+        throw Error(ErrorKind::options, where + ": rule name empty or used twice: '" + rule.name + "'");
       rules.push_back(rule);
       continue;
     }
     auto equals = line.find('=');
-    if (equals == std::string::npos) throw Error(ExitCode::usage, where + ": expected 'key = value'");
-    if (rules.empty()) throw Error(ExitCode::usage, where + ": 'key = value' before the first [rule]");
+    if (equals == std::string::npos) throw Error(ErrorKind::options, where + ": expected 'key = value'");
+    if (rules.empty()) throw Error(ErrorKind::options, where + ": 'key = value' before the first [rule]");
     std::string key = trim(line.substr(0, equals));
     std::string value = trim(line.substr(equals + 1));
     Rule& r = rules.back();
@@ -71,7 +71,7 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
       for (std::string w; words >> w;) {
         if (w == "ascii" || w == "utf8") r.ascii = true;
         else if (w == "utf16le") r.utf16le = true;
-        else throw Error(ExitCode::usage, where + ": unknown encoding '" + w + "' (ascii, utf16le)");
+        else throw Error(ErrorKind::options, where + ": unknown encoding '" + w + "' (ascii, utf16le)");
       }
     } else if (key == "fullwidth") r.fullwidth = yes_no(value, where, key);
     else if (key == "caseless") r.caseless = yes_no(value, where, key);
@@ -91,9 +91,9 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
       try {
         r.max_length = static_cast<unsigned>(std::stoul(value));
       } catch (...) {
-        throw Error(ExitCode::usage, where + ": max_length must be a number");
+        throw Error(ErrorKind::options, where + ": max_length must be a number");
       }
-      if (r.max_length == 0 || r.max_length > 4096) throw Error(ExitCode::usage, where + ": max_length must be 1..4096");
+      if (r.max_length == 0 || r.max_length > 4096) throw Error(ErrorKind::options, where + ": max_length must be 1..4096");
     } else if (key == "extract") r.extract = value;
     else if (key == "extend_left") {
       auto space = value.find_last_of(' ');
@@ -103,20 +103,19 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
       }
       r.extend_class = trim(value.substr(0, space == std::string::npos ? 0 : space));
       if (r.extend_class.empty() || r.extend_max == 0 || r.extend_max > 1024)
-        throw Error(ExitCode::usage, where + ": extend_left is 'CLASS MAX', e.g. '[a-z0-9.] 64'");
+        throw Error(ErrorKind::options, where + ": extend_left is 'CLASS MAX', e.g. '[a-z0-9.] 64'");
     } else if (key == "regions") {
       std::istringstream words(value);
       for (std::string w; words >> w;) r.regions.push_back(w);
-    }
-    else throw Error(ExitCode::usage, where + ": unknown key '" + key + "'");
+    } else throw Error(ErrorKind::options, where + ": unknown key '" + key + "'");
   }
   for (const auto& r : rules) {
-    if (r.type.empty()) throw Error(ExitCode::usage, r.source + ": rule '" + r.name + "' has no type");
-    if (r.patterns.empty()) throw Error(ExitCode::usage, r.source + ": rule '" + r.name + "' has no pattern");
-    if (!r.ascii && !r.utf16le) throw Error(ExitCode::usage, r.source + ": rule '" + r.name + "' has no encoding");
+    if (r.type.empty()) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no type");
+    if (r.patterns.empty()) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no pattern");
+    if (!r.ascii && !r.utf16le) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no encoding");
     for (char c : r.type)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
-        throw Error(ExitCode::usage, r.source + ": type '" + r.type + "' must be letters, digits, _ or -");
+        throw Error(ErrorKind::options, r.source + ": type '" + r.type + "' must be letters, digits, _ or -");
   }
   return rules;
 }
@@ -125,7 +124,7 @@ std::vector<Rule> builtin_rules() { return parse_rule_pack(builtin_rules_text, "
 
 std::vector<Rule> load_rule_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(ExitCode::input, "cannot open rule file " + in_quotes(path));
+  if (!in) throw Error(ErrorKind::input, "cannot open rule file " + in_quotes(path));
   std::stringstream text;
   text << in.rdbuf();
   return parse_rule_pack(text.str(), path);

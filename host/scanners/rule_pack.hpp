@@ -37,7 +37,7 @@ struct Rule {
   std::string source;                // "file:line" where the rule starts, for messages
 };
 
-// Parses a rule pack; throws Error(usage) "FILE:LINE: reason".
+// Parses a rule pack; throws Error(options) "FILE:LINE: reason".
 std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& name);
 std::vector<Rule> builtin_rules();
 std::vector<Rule> load_rule_file(const std::string& path);

@@ -9,7 +9,7 @@ namespace trawl::detail {
 
 Watchlist::Watchlist(const std::string& path, const Validators& validators) : path_(path) {
   std::ifstream in(path);
-  if (!in) throw Error(ExitCode::input, "cannot open watchlist " + in_quotes(path));
+  if (!in) throw Error(ErrorKind::input, "cannot open watchlist " + in_quotes(path));
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -17,7 +17,7 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
   x += "  <metadata>\n    <dc:type>Carve Report</dc:type>\n  </metadata>\n";
   x += "  <creator version=\"1.0\">\n    <program>trawl</program>\n    <version>" + std::string(version()) + "</version>\n";
   x += "    <execution_environment>\n      <start_time>" + xml_escape(started_utc) + "</start_time>\n";
-  x += "      <trawl:carve_mode>" + xml_escape(o.carve.mode) + "</trawl:carve_mode>\n";
+  x += "      <trawl:carve_mode>" + xml_escape(std::string(to_string(o.carve.mode))) + "</trawl:carve_mode>\n";
   x += "      <trawl:carve_align>" + std::to_string(o.carve.align) + "</trawl:carve_align>\n";
   x += "      <trawl:max_carve_size>" + std::to_string(o.carve.max_size) + "</trawl:max_carve_size>\n";
   x += "    </execution_environment>\n  </creator>\n";
@@ -129,7 +129,7 @@ nlohmann::json carving_json(const ScanReport& r, const ScanOptions& o) {
   }
   return {{"enabled", !o.carve.types.empty() && r.carve_notice.empty()},
           {"types", o.carve.types},
-          {"mode", o.carve.mode},
+          {"mode", to_string(o.carve.mode)},
           {"max_size", o.carve.max_size},
           {"align", o.carve.align},
           {"reassemble", o.carve.reassemble},

@@ -28,7 +28,7 @@ FeatureSink::FeatureSink(const IdentifierScanner& scanner, std::filesystem::path
   if (!folder_.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(folder_, ec);
-    if (ec) throw Error(ExitCode::output, "cannot create " + in_quotes(folder_.string()) + ": " + ec.message());
+    if (ec) throw Error(ErrorKind::output, "cannot create " + in_quotes(folder_.string()) + ": " + ec.message());
     // Every feature record, also without --jsonl: the case database reads the normalised forms here.
     records_.open(folder_ / "features.jsonl");
   }
@@ -38,7 +38,7 @@ std::ofstream& FeatureSink::file_for(const std::string& type) {
   auto& slot = files_[type];
   if (!slot) {
     slot = std::make_unique<std::ofstream>(folder_ / (type + ".txt"), std::ios::trunc);
-    if (!*slot) throw Error(ExitCode::output, "cannot create " + in_quotes((folder_ / (type + ".txt")).string()));
+    if (!*slot) throw Error(ErrorKind::output, "cannot create " + in_quotes((folder_ / (type + ".txt")).string()));
     *slot << "# BANNER FILE NOT PROVIDED (-b option)\n# trawl-Version: " << version() << "\n# Feature-Recorder: " << type
           << "\n# Filename: " << image_ << "\n# Feature-File-Version: 1.1\n";
   }
@@ -125,10 +125,10 @@ void FeatureSink::write_in_order(std::vector<Feature>& features) {
 
 void FeatureSink::finish() {
   std::lock_guard lock(mutex_);
-  if (!pending_.empty()) throw Error(ExitCode::internal, "identifier results of some chunks never arrived");
+  if (!pending_.empty()) throw Error(ErrorKind::internal, "identifier results of some chunks never arrived");
   for (auto& [type, file] : files_) {
     file->flush();
-    if (!*file) throw Error(ExitCode::output, "cannot write the " + type + " feature file (disk full?)");
+    if (!*file) throw Error(ErrorKind::output, "cannot write the " + type + " feature file (disk full?)");
   }
   if (folder_.empty()) return;
   records_.flush();
@@ -138,7 +138,7 @@ void FeatureSink::finish() {
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     std::ofstream out(folder_ / (type + "_histogram.txt"), std::ios::trunc);
     for (const auto& [feature, n] : rows) out << "n=" << n << '\t' << feature_field(feature) << '\n';
-    if (!out) throw Error(ExitCode::output, "cannot write the " + type + " histogram");
+    if (!out) throw Error(ErrorKind::output, "cannot write the " + type + " histogram");
   }
 }
 

@@ -30,7 +30,7 @@ std::string format_hash_list(const std::string& image, const std::vector<ImageDi
 
 std::vector<ImageDigest> read_expected_hashes(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw Error(ExitCode::input, "cannot open " + in_quotes(file.string()));
+  if (!in) throw Error(ErrorKind::input, "cannot open " + in_quotes(file.string()));
   std::stringstream text;
   text << in.rdbuf();
   std::string contents = text.str();
@@ -40,7 +40,7 @@ std::vector<ImageDigest> read_expected_hashes(const std::filesystem::path& file)
   if (first != std::string::npos && contents[first] == '{') {
     auto summary = nlohmann::json::parse(contents, nullptr, false);
     if (summary.is_discarded() || !summary.contains("hashes"))
-      throw Error(ExitCode::input, in_quotes(file.string()) + " is not a trawl summary.json");
+      throw Error(ErrorKind::input, in_quotes(file.string()) + " is not a trawl summary.json");
     for (const auto& [name, hex] : summary["hashes"].items()) expected.push_back({name, hex.get<std::string>()});
   } else {
     std::istringstream lines(contents);
@@ -71,7 +71,7 @@ std::vector<ImageDigest> read_expected_hashes(const std::filesystem::path& file)
       expected.push_back({std::string(name), lower(hex)});
     }
   }
-  if (expected.empty()) throw Error(ExitCode::input, "no hashes found in " + in_quotes(file.string()));
+  if (expected.empty()) throw Error(ErrorKind::input, "no hashes found in " + in_quotes(file.string()));
   return expected;
 }
 

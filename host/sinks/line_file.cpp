@@ -13,7 +13,7 @@ namespace trawl::detail {
 void LineFile::open(const std::filesystem::path& path) {
   path_ = path;
   fd_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd_) throw Error(ExitCode::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
+  if (!fd_) throw Error(ErrorKind::output, "cannot create " + in_quotes(path.string()) + ": " + errno_text(errno));
   buffer_.clear();
   written_ = 0;
   failed_ = false;
@@ -38,7 +38,7 @@ void LineFile::flush() {
       // Cut back to the last whole line written before this buffer (truncating needs no space).
       if (::ftruncate(fd_.get(), static_cast<off_t>(written_)) != 0) { /* the error below says enough */ }
       buffer_.clear();
-      throw Error(ExitCode::output, "cannot write " + in_quotes(path_.string()) + ": " + errno_text(err));
+      throw Error(ErrorKind::output, "cannot write " + in_quotes(path_.string()) + ": " + errno_text(err));
     }
     done += static_cast<std::size_t>(n);
   }

@@ -29,7 +29,7 @@ std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, con
   std::error_code ec;
   auto status = fs::status(dir, ec);
   if (fs::exists(status) && !fs::is_directory(status))
-    throw Error(ExitCode::output, "output " + in_quotes(dir.string()) + " exists and is not a folder");
+    throw Error(ErrorKind::output, "output " + in_quotes(dir.string()) + " exists and is not a folder");
   // Evidence stays untouched: results inside an evidence file's folder are refused before
   // anything is created there, unless the user forces it (then a warning says so).
   std::vector<std::string> warnings;
@@ -40,25 +40,25 @@ std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, con
     if (ec || folder.empty() || folder == "/dev") continue;
     if (is_inside(out, folder)) {
       const std::string where = "output folder " + in_quotes(dir.string()) + " is inside the evidence folder " + in_quotes(folder.string());
-      if (!force) throw Error(ExitCode::output, where + "; use --force to write there anyway");
+      if (!force) throw Error(ErrorKind::output, where + "; use --force to write there anyway");
       warnings.push_back(where + "; keep results apart from evidence");
       break;
     }
   }
   if (fs::exists(status)) {
     if (!force && !fs::is_empty(dir, ec))
-      throw Error(ExitCode::output, "output folder " + in_quotes(dir.string()) + " is not empty (use --force to write into it)");
+      throw Error(ErrorKind::output, "output folder " + in_quotes(dir.string()) + " is not empty (use --force to write into it)");
   } else if (!fs::create_directories(dir, ec) && ec) {
-    throw Error(ExitCode::output, "cannot create output folder " + in_quotes(dir.string()) + ": " + ec.message());
+    throw Error(ErrorKind::output, "cannot create output folder " + in_quotes(dir.string()) + ": " + ec.message());
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw Error(ExitCode::output, "cannot write to output folder " + in_quotes(dir.string()) + ": " + errno_text(errno));
+    throw Error(ErrorKind::output, "cannot write to output folder " + in_quotes(dir.string()) + ": " + errno_text(errno));
 
   return warnings;
 }
 
 RunLog::RunLog(const fs::path& path) : out_(path, std::ios::app) {
-  if (!out_) throw Error(ExitCode::output, "cannot open log " + in_quotes(path.string()));
+  if (!out_) throw Error(ErrorKind::output, "cannot open log " + in_quotes(path.string()));
 }
 
 void RunLog::write(std::string_view level, std::string_view message) {

@@ -90,15 +90,15 @@ void check_ewf1_set(const std::vector<std::string>& segments) {
     const auto& path = segments[i];
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
-      throw Error(ExitCode::input, "cannot open E01 segment " + in_quotes(path) + ": " + errno_text(errno));
+      throw Error(ErrorKind::input, "cannot open E01 segment " + in_quotes(path) + ": " + errno_text(errno));
     auto head = read_head(path, 13);
     if (!starts_with(head, ewf1_signature) || head.size() < 13)
-      throw Error(ExitCode::input, "E01 segment " + in_quotes(path) + " has no EWF signature");
+      throw Error(ErrorKind::input, "E01 segment " + in_quotes(path) + " has no EWF signature");
     const unsigned number = head[9] | (head[10] << 8);
     if (number != i + 1)
-      throw Error(ExitCode::input, "E01 segment " + in_quotes(path) + " is segment " + std::to_string(number) +
-                                       " of its set, expected " + std::to_string(i + 1) +
-                                       (i == 0 ? " (open a set from its first file, .E01)" : ""));
+      throw Error(ErrorKind::input, "E01 segment " + in_quotes(path) + " is segment " + std::to_string(number) +
+                                        " of its set, expected " + std::to_string(i + 1) +
+                                        (i == 0 ? " (open a set from its first file, .E01)" : ""));
     const auto size = static_cast<std::uint64_t>(st.st_size);
     std::vector<unsigned char> tail;
     if (size >= 13 + section_descriptor_size) tail = read_head(path, section_descriptor_size, size - section_descriptor_size);
@@ -107,15 +107,15 @@ void check_ewf1_set(const std::vector<std::string>& segments) {
     const bool last = i + 1 == segments.size();
     if (type == "next" && last) {
       const auto next = next_segment_name(path);
-      throw Error(ExitCode::input, "incomplete E01 set: " + in_quotes(path) + " is not the last segment, but " +
-                                       (next.empty() ? std::string("the one after it") : in_quotes(next)) + " is missing");
+      throw Error(ErrorKind::input, "incomplete E01 set: " + in_quotes(path) + " is not the last segment, but " +
+                                        (next.empty() ? std::string("the one after it") : in_quotes(next)) + " is missing");
     }
     if (type == "done" && !last)
-      throw Error(ExitCode::input, "broken E01 set: " + in_quotes(path) + " ends the set, but " +
-                                       in_quotes(segments[i + 1]) + " follows it");
+      throw Error(ErrorKind::input,
+                  "broken E01 set: " + in_quotes(path) + " ends the set, but " + in_quotes(segments[i + 1]) + " follows it");
     if (type != "next" && type != "done")
-      throw Error(ExitCode::input, "truncated E01 segment " + in_quotes(path) + " (" + std::to_string(size) +
-                                       " bytes): it does not end in a next or done section");
+      throw Error(ErrorKind::input, "truncated E01 segment " + in_quotes(path) + " (" + std::to_string(size) +
+                                        " bytes): it does not end in a next or done section");
   }
 }
 
@@ -187,19 +187,20 @@ bool looks_like_ewf(const std::string& path) {
 std::unique_ptr<EwfSource> EwfSource::open(const std::string& first_path, unsigned decode_threads) {
   struct stat st {};
   if (::stat(first_path.c_str(), &st) != 0)
-    throw Error(ExitCode::input, "cannot open " + in_quotes(first_path) + ": " + errno_text(errno));
-  if (!S_ISREG(st.st_mode)) throw Error(ExitCode::input, in_quotes(first_path) + " is not a regular file");
+    throw Error(ErrorKind::input, "cannot open " + in_quotes(first_path) + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, in_quotes(first_path) + " is not a regular file");
   const auto head = read_head(first_path, 8);
   const bool ewf1 = starts_with(head, ewf1_signature);
   if (!ewf1 && !starts_with(head, ewf2_signature))
-    throw Error(ExitCode::input, in_quotes(first_path) + " is not an Expert Witness (E01) file: no EVF signature");
+    throw Error(ErrorKind::input, in_quotes(first_path) + " is not an Expert Witness (E01) file: no EVF signature");
 
   std::unique_ptr<EwfSource> source(new EwfSource());
   source->segments_ = glob_segments(first_path);
   std::error_code ec;
   if (!std::filesystem::equivalent(source->segments_.front(), first_path, ec))
-    throw Error(ExitCode::input, in_quotes(first_path) + " is not the first segment of its E01 set: open a set from its first file, " +
-                                     in_quotes(source->segments_.front()));
+    throw Error(ErrorKind::input, in_quotes(first_path) +
+                                      " is not the first segment of its E01 set: open a set from its first file, " +
+                                      in_quotes(source->segments_.front()));
   if (ewf1) check_ewf1_set(source->segments_);
 
   auto handle = open_handle(source->segments_);
@@ -209,9 +210,9 @@ std::unique_ptr<EwfSource> EwfSource::open(const std::string& first_path, unsign
   if (libewf_handle_get_media_size(handle->ewf, &media_size, &error) != 1 ||
       libewf_handle_get_chunk_size(handle->ewf, &chunk_size, &error) != 1 ||
       libewf_handle_get_bytes_per_sector(handle->ewf, &bytes_per_sector, &error) != 1)
-    throw Error(ExitCode::input, "cannot read the media values of " + in_quotes(first_path) + ": " + take_message(error));
+    throw Error(ErrorKind::input, "cannot read the media values of " + in_quotes(first_path) + ": " + take_message(error));
   if (chunk_size == 0 || bytes_per_sector == 0)
-    throw Error(ExitCode::input, in_quotes(first_path) + " has no chunk size or sector size");
+    throw Error(ErrorKind::input, in_quotes(first_path) + " has no chunk size or sector size");
   source->media_size_ = media_size;
   source->chunk_size_ = chunk_size;
   source->bytes_per_sector_ = bytes_per_sector;
@@ -282,12 +283,11 @@ std::unique_ptr<EwfSource> EwfSource::open(const std::string& first_path, unsign
 std::unique_ptr<EwfSource::Handle> EwfSource::open_handle(const std::vector<std::string>& segments) {
   auto handle = std::make_unique<EwfSource::Handle>();
   libewf_error_t* error = nullptr;
-  if (libewf_handle_initialize(&handle->ewf, &error) != 1)
-    throw Error(ExitCode::internal, "libewf: " + take_message(error));
+  if (libewf_handle_initialize(&handle->ewf, &error) != 1) throw Error(ErrorKind::internal, "libewf: " + take_message(error));
   std::vector<char*> names;
   for (const auto& s : segments) names.push_back(const_cast<char*>(s.c_str()));
   if (libewf_handle_open(handle->ewf, names.data(), static_cast<int>(names.size()), LIBEWF_OPEN_READ, &error) != 1)
-    throw Error(ExitCode::input, "cannot open E01 image " + in_quotes(segments.front()) + ": " + take_message(error));
+    throw Error(ErrorKind::input, "cannot open E01 image " + in_quotes(segments.front()) + ": " + take_message(error));
   return handle;
 }
 

@@ -28,7 +28,7 @@ bool looks_like_ewf(const std::string& path);
 class EwfSource final : public Source {
  public:
   // Opens the set that `first_path` (the .E01) starts. A set with a segment missing in the
-  // middle or at the end, or a truncated segment, is refused with ExitCode::input; damaged chunk
+  // middle or at the end, or a truncated segment, is refused with ErrorKind::input; damaged chunk
   // data inside complete segments becomes read errors (bad ranges) instead.
   // decode_threads: 0 = a default from the number of cores.
   static std::unique_ptr<EwfSource> open(const std::string& first_path, unsigned decode_threads = 0);

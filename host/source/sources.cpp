@@ -20,14 +20,12 @@ namespace {
 
 // Opens a path read-only and says in one line why not, with the exit code for bad input.
 UniqueFd open_evidence(const std::string& path, struct stat& st) {
-  if (::stat(path.c_str(), &st) != 0)
-    throw Error(ExitCode::input, "cannot open " + in_quotes(path) + ": " + errno_text(errno));
-  if (S_ISDIR(st.st_mode))
-    throw Error(ExitCode::input, in_quotes(path) + " is a directory, not an image");
+  if (::stat(path.c_str(), &st) != 0) throw Error(ErrorKind::input, "cannot open " + in_quotes(path) + ": " + errno_text(errno));
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, in_quotes(path) + " is a directory, not an image");
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) throw Error(ExitCode::input, "cannot open " + in_quotes(path) + ": " + errno_text(errno));
+  if (!fd) throw Error(ErrorKind::input, "cannot open " + in_quotes(path) + ": " + errno_text(errno));
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-    throw Error(ExitCode::input, in_quotes(path) + " is neither a file nor a block device");
+    throw Error(ErrorKind::input, in_quotes(path) + " is neither a file nor a block device");
   return fd;
 }
 
@@ -79,7 +77,7 @@ std::unique_ptr<FileSource> FileSource::open(const std::string& path) {
   std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   bool device = S_ISBLK(st.st_mode);
   if (device && ::ioctl(fd.get(), BLKGETSIZE64, &size) != 0)
-    throw Error(ExitCode::input, "cannot read the size of device " + in_quotes(path) + ": " + errno_text(errno));
+    throw Error(ErrorKind::input, "cannot read the size of device " + in_quotes(path) + ": " + errno_text(errno));
   return std::unique_ptr<FileSource>(new FileSource(path, std::move(fd), size, device));
 }
 
@@ -95,7 +93,7 @@ SplitSource::SplitSource(std::vector<Segment> segments) : segments_(std::move(se
 
 std::unique_ptr<SplitSource> SplitSource::open(const std::string& first_path) {
   auto name = split_name(first_path);
-  if (!name) throw Error(ExitCode::input, in_quotes(first_path) + " is not the first file of a split set");
+  if (!name) throw Error(ErrorKind::input, in_quotes(first_path) + " is not the first file of a split set");
   std::vector<Segment> segments;
   std::uint64_t start = 0;
   for (unsigned number = name->first;; ++number) {
@@ -103,7 +101,7 @@ std::unique_ptr<SplitSource> SplitSource::open(const std::string& first_path) {
     if (number != name->first && !std::filesystem::exists(path)) break;
     struct stat st {};
     UniqueFd fd = open_evidence(path, st);
-    if (!S_ISREG(st.st_mode)) throw Error(ExitCode::input, in_quotes(path) + " is not a regular file");
+    if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, in_quotes(path) + " is not a regular file");
     auto size = static_cast<std::uint64_t>(st.st_size);
     segments.push_back(Segment{path, std::move(fd), start, size});
     start += size;
@@ -111,21 +109,21 @@ std::unique_ptr<SplitSource> SplitSource::open(const std::string& first_path) {
   // Every segment but the last has the first one's size; otherwise a segment is missing or cut.
   for (std::size_t i = 1; i + 1 < segments.size(); ++i)
     if (segments[i].size != segments[0].size)
-      throw Error(ExitCode::input, "truncated split set: " + in_quotes(segments[i].path) + " has " +
-                                       std::to_string(segments[i].size) + " bytes, expected " +
-                                       std::to_string(segments[0].size));
+      throw Error(ErrorKind::input, "truncated split set: " + in_quotes(segments[i].path) + " has " +
+                                        std::to_string(segments[i].size) + " bytes, expected " +
+                                        std::to_string(segments[0].size));
   if (segments.size() > 1 && segments.back().size > segments[0].size)
-    throw Error(ExitCode::input, "broken split set: last segment " + in_quotes(segments.back().path) +
-                                     " is larger than the first");
+    throw Error(ErrorKind::input,
+                "broken split set: last segment " + in_quotes(segments.back().path) + " is larger than the first");
   if (segments.size() > 1 && segments.back().size == 0)
-    throw Error(ExitCode::input, "truncated split set: " + in_quotes(segments.back().path) + " is empty");
+    throw Error(ErrorKind::input, "truncated split set: " + in_quotes(segments.back().path) + " is empty");
   // A later segment beyond a gap in the numbering means one in between is missing.
   for (unsigned gap = 1; gap <= 8; ++gap) {
     std::string beyond = segment_path(*name, name->first + static_cast<unsigned>(segments.size()) + gap);
     if (std::filesystem::exists(beyond))
-      throw Error(ExitCode::input, "truncated split set: " +
-                                       in_quotes(segment_path(*name, name->first + static_cast<unsigned>(segments.size()))) +
-                                       " is missing but " + in_quotes(beyond) + " exists");
+      throw Error(ErrorKind::input,
+                  "truncated split set: " + in_quotes(segment_path(*name, name->first + static_cast<unsigned>(segments.size()))) +
+                      " is missing but " + in_quotes(beyond) + " exists");
   }
   return std::unique_ptr<SplitSource>(new SplitSource(std::move(segments)));
 }
@@ -162,7 +160,7 @@ std::vector<std::string> SplitSource::paths() const {
 Source::Read StreamSource::read_at(std::span<std::byte> buffer, std::uint64_t offset) const {
   std::lock_guard lock(mutex_);
   if (offset != position_)
-    throw Error(ExitCode::internal, "stream " + name_ + " read out of order at offset " + std::to_string(offset));
+    throw Error(ErrorKind::internal, "stream " + name_ + " read out of order at offset " + std::to_string(offset));
   Read r;
   while (r.bytes < buffer.size()) {
     ssize_t n = ::read(fd_, buffer.data() + r.bytes, buffer.size() - r.bytes);
@@ -206,7 +204,7 @@ std::vector<ByteRange> parse_ranges(std::string_view text) {
   std::vector<ByteRange> ranges;
   for (const auto& part : split_list(text)) {
     auto colon = part.find(':');
-    if (colon == std::string::npos) throw Error(ExitCode::usage, "bad range '" + part + "' (want OFFSET:LENGTH)");
+    if (colon == std::string::npos) throw Error(ErrorKind::options, "bad range '" + part + "' (want OFFSET:LENGTH)");
     ranges.push_back({parse_size(std::string_view(part).substr(0, colon), "range offset"),
                       parse_size(std::string_view(part).substr(colon + 1), "range length")});
   }
@@ -220,7 +218,7 @@ namespace trawl {
 std::unique_ptr<Source> open_source(const std::string& path) { return open_source(path, SourceOptions{}); }
 
 std::unique_ptr<Source> open_source(const std::string& path, const SourceOptions& options) {
-  if (path.empty()) throw Error(ExitCode::input, "empty image path");
+  if (path.empty()) throw Error(ErrorKind::input, "empty image path");
   std::unique_ptr<Source> source;
   if (path == "-") {
     source = std::make_unique<detail::StreamSource>(STDIN_FILENO, "-");

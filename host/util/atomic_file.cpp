@@ -18,7 +18,7 @@ void write_file_atomically(const fs::path& path, std::string_view contents) {
   temporary += ".tmp";
   {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) throw Error(ExitCode::output, "cannot create " + in_quotes(temporary.string()) + ": " + errno_text(errno));
+    if (!fd) throw Error(ErrorKind::output, "cannot create " + in_quotes(temporary.string()) + ": " + errno_text(errno));
     const char* p = contents.data();
     std::size_t left = contents.size();
     while (left) {
@@ -27,7 +27,7 @@ void write_file_atomically(const fs::path& path, std::string_view contents) {
       if (n <= 0) {
         int err = errno;
         ::unlink(temporary.c_str());
-        throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
+        throw Error(ErrorKind::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
       }
       p += n;
       left -= static_cast<std::size_t>(n);
@@ -35,11 +35,11 @@ void write_file_atomically(const fs::path& path, std::string_view contents) {
     if (::fsync(fd.get()) != 0) {
       int err = errno;
       ::unlink(temporary.c_str());
-      throw Error(ExitCode::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
+      throw Error(ErrorKind::output, "cannot write " + in_quotes(path.string()) + ": " + errno_text(err));
     }
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0)
-    throw Error(ExitCode::output, "cannot rename " + in_quotes(temporary.string()) + ": " + errno_text(errno));
+    throw Error(ErrorKind::output, "cannot rename " + in_quotes(temporary.string()) + ": " + errno_text(errno));
 }
 
 }  // namespace trawl::detail

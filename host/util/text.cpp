@@ -27,17 +27,16 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc{} || ptr == text.data())
-    throw Error(ExitCode::usage, std::string(what) + ": '" + std::string(text) + "' is not a size (e.g. 4096, 64K, 16M)");
+    throw Error(ErrorKind::options, std::string(what) + ": '" + std::string(text) + "' is not a size (e.g. 4096, 64K, 16M)");
   std::string_view suffix(ptr, static_cast<std::size_t>(end - ptr));
   unsigned shift = 0;
   if (suffix.empty()) shift = 0;
   else if (suffix == "k" || suffix == "K" || suffix == "KiB") shift = 10;
   else if (suffix == "m" || suffix == "M" || suffix == "MiB") shift = 20;
   else if (suffix == "g" || suffix == "G" || suffix == "GiB") shift = 30;
-  else
-    throw Error(ExitCode::usage, std::string(what) + ": unknown unit in '" + std::string(text) + "' (use K, M or G)");
+  else throw Error(ErrorKind::options, std::string(what) + ": unknown unit in '" + std::string(text) + "' (use K, M or G)");
   if (shift && value > (UINT64_MAX >> shift))
-    throw Error(ExitCode::usage, std::string(what) + ": '" + std::string(text) + "' is too large");
+    throw Error(ErrorKind::options, std::string(what) + ": '" + std::string(text) + "' is too large");
   return value << shift;
 }
 

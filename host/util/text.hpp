@@ -13,7 +13,7 @@ namespace trawl::detail {
 std::string to_hex(std::span<const std::byte> bytes);
 std::string to_hex(std::span<const unsigned char> bytes);
 
-// "16M", "64k", "1G", "4096" -> bytes (binary units). Throws Error(usage) on anything else.
+// "16M", "64k", "1G", "4096" -> bytes (binary units). Throws Error(options) on anything else.
 std::uint64_t parse_size(std::string_view text, std::string_view what);
 
 // Splits "a,b,c" into its non-empty, trimmed parts.

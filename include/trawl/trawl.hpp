@@ -22,7 +22,8 @@ namespace trawl {
 // The library's version, e.g. "0.1.0".
 std::string_view version() noexcept;
 
-// Process exit codes of the `trawl` tool; documented in README.md. Library errors carry one.
+// Process exit codes of the `trawl` tool; documented in README.md. ScanReport::exit_code() says
+// which a finished scan earns; the tool maps each ErrorKind to one (exit_code_of).
 enum class ExitCode : int {
   ok = 0,
   internal = 1,       // a bug or an unexpected system failure
@@ -34,15 +35,55 @@ enum class ExitCode : int {
   interrupted = 130,  // stopped by SIGINT/SIGTERM; what was written is valid but incomplete
 };
 
-// Every error the library reports: a one-line message plus the exit code it maps to.
+// What went wrong, for a caller that decides what to do next.
+enum class ErrorKind {
+  internal,  // a bug or an unexpected system failure
+  options,   // an option's value is invalid, or options contradict each other
+  input,     // evidence (or a database, hash set, part folder given as input) cannot be opened or read as its format
+  output,    // the output folder cannot be used or written (not empty, not writable, disk full)
+};
+
+// Every error the library reports: a one-line message and its kind.
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
-  ExitCode code() const noexcept { return code_; }
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
 
  private:
-  ExitCode code_;
+  ErrorKind kind_;
 };
+
+// The tool's exit code for an error of this kind: usage, input, output or internal.
+constexpr ExitCode exit_code_of(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::options: return ExitCode::usage;
+    case ErrorKind::input: return ExitCode::input;
+    case ErrorKind::output: return ExitCode::output;
+    case ErrorKind::internal: break;
+  }
+  return ExitCode::internal;
+}
+
+// The choices among the options below. Each has one name, the command line's and the one that
+// summary.json and the reports write: to_string() gives it, parse_choice() reads it back.
+enum class BackendKind { automatic, cpu, cuda, emulated };  // "auto", "cpu", "cuda", "emulated"
+enum class CarveMode { validated, headers };                // "validated", "headers"
+enum class PrefilterMode { automatic, emulated, off };      // "auto", "emulated", "off"
+enum class FileSystemMode { automatic, off };               // "auto", "off"
+std::string_view to_string(BackendKind choice) noexcept;
+std::string_view to_string(CarveMode choice) noexcept;
+std::string_view to_string(PrefilterMode choice) noexcept;
+std::string_view to_string(FileSystemMode choice) noexcept;
+// Sets `choice` to the one named `name`; false (and `choice` unchanged) when none has that name.
+bool parse_choice(std::string_view name, BackendKind& choice) noexcept;
+bool parse_choice(std::string_view name, CarveMode& choice) noexcept;
+bool parse_choice(std::string_view name, PrefilterMode& choice) noexcept;
+bool parse_choice(std::string_view name, FileSystemMode& choice) noexcept;
+// The names of a choice's values, for messages: "auto, cpu, cuda or emulated".
+std::string choice_names(BackendKind);
+std::string choice_names(CarveMode);
+std::string choice_names(PrefilterMode);
+std::string choice_names(FileSystemMode);
 
 // A half-open byte range [offset, offset + length) of the image.
 struct ByteRange {
@@ -99,9 +140,9 @@ struct CarveOptions {
   // sqlite-journal, isobmff, 7z, rar, pe, elf, ogg, mp3, amr, adts, flac, matroska, mpeg-ps), or
   // {"all"}. Empty: no carving (the library's default; `trawl scan` carves all by default).
   std::vector<std::string> types;
-  // "validated": only files whose structure was walked to its end and checked are carved.
-  // "headers": every plausible header is carved, foremost-like (for comparison).
-  std::string mode = "validated";
+  // validated: only files whose structure was walked to its end and checked are carved.
+  // headers: every plausible header is carved, foremost-like (for comparison).
+  CarveMode mode = CarveMode::validated;
   std::uint64_t max_size = 0;  // bytes; 0 = each format's own limit only
   std::uint32_t align = 1;     // report only files starting at multiples of this (512: like foremost -q)
   // Bifragment gap carving: a PNG, ZIP, GZIP, sequential JPEG, SQLite database or PDF (classic
@@ -111,7 +152,7 @@ struct CarveOptions {
   bool reassemble = true;
   std::uint64_t max_gap = 1 << 20;
   // Skip signature hits that start inside an allocated file of a file system (they are files
-  // already); needs file-system mapping (FileSystemOptions::mode "auto").
+  // already); needs file-system mapping (FileSystemMode::automatic).
   bool unallocated_only = false;
 };
 
@@ -119,7 +160,7 @@ struct CarveOptions {
 // before the pass, every finding is attributed to the file it lies in, and files are hashed.
 // Needs a random-access source; an image without a file system scans as raw.
 struct FileSystemOptions {
-  std::string mode = "auto";  // "auto": map what TSK recognises; "off": treat the image as raw
+  FileSystemMode mode = FileSystemMode::automatic;  // map what TSK recognises; off: treat the image as raw
   bool hash_files = true;     // MD5/SHA-256 of allocated and recoverable deleted files (files/)
 };
 
@@ -153,10 +194,10 @@ struct IdentifierOptions {
   std::string watchlist;                // file of known identifiers: hits become alert records
   bool decode = true;                   // also inflate gzip, zlib and ZIP content and search it
   std::size_t decode_max = 16u << 20;   // decoded bytes per stream
-  // Which windows Hyperscan scans: "auto" = the windows the backend's device prefilter marks
-  // (all, on the CPU backend), "emulated" = the prefilter kernel run on the host (for tests),
-  // "off" = everything. The results are the same whichever is used.
-  std::string prefilter = "auto";
+  // Which windows Hyperscan scans: automatic = the windows the backend's device prefilter marks
+  // (all, on the CPU backend), emulated = the prefilter kernel run on the host (for tests),
+  // off = everything. The results are the same whichever is used.
+  PrefilterMode prefilter = PrefilterMode::automatic;
 };
 
 // Known files (docs/known.md): block-hash matching against a database from `trawl hashdb build`,
@@ -181,8 +222,9 @@ struct ScanOptions {
   std::size_t buffers = 6;            // chunk buffers in the ring (bounds memory)
   unsigned threads = 0;               // block-hash workers; 0 = one per core
   std::uint32_t sector_size = 512;    // smallest read retried after an I/O error
-  // auto | cpu | cuda | emulated (the CUDA backend's kernels run on the host, for tests)
-  std::string backend = "auto";
+  // automatic: CUDA where a usable device exists, else the CPU with a notice; emulated: the CUDA
+  // backend's kernels run on the host through the emulated launch (for tests)
+  BackendKind backend = BackendKind::automatic;
   IdentifierOptions identifiers;
   // Output folder (created if missing); empty = write no files, only return the report.
   std::filesystem::path output;

@@ -16,14 +16,14 @@ namespace {
 bool cuda_ran(const detail::BackendChoice& choice) { return choice.backend->name() == "cuda"; }
 
 TEST(BackendChoice, CpuIsAlwaysAvailableAndSaysNothing) {
-  auto choice = detail::select_backend("cpu", 2);
+  auto choice = detail::select_backend(BackendKind::cpu, 2);
   EXPECT_EQ(choice.backend->name(), "cpu");
   EXPECT_EQ(choice.backend->workers(), 2u);
   EXPECT_TRUE(choice.notice.empty());
 }
 
 TEST(BackendChoice, AutoFallsBackToTheCpuWithAOneLineNoticeWhenNoDeviceIsUsable) {
-  auto choice = detail::select_backend("auto", 1);
+  auto choice = detail::select_backend(BackendKind::automatic, 1);
   if (cuda_ran(choice)) {
     EXPECT_TRUE(choice.notice.empty()) << choice.notice;
     GTEST_SKIP() << "a usable CUDA device is present: auto chose it";
@@ -35,26 +35,49 @@ TEST(BackendChoice, AutoFallsBackToTheCpuWithAOneLineNoticeWhenNoDeviceIsUsable)
 }
 
 TEST(BackendChoice, CudaWithoutAUsableDeviceIsAUsageErrorCarryingTheReason) {
-  auto fallback = detail::select_backend("auto", 1);
+  auto fallback = detail::select_backend(BackendKind::automatic, 1);
   if (cuda_ran(fallback)) GTEST_SKIP() << "a usable CUDA device is present";
   const std::string reason = fallback.notice.substr(std::string("using the CPU backend: ").size());
   try {
-    detail::select_backend("cuda", 1);
-    FAIL() << "expected Error(usage)";
+    detail::select_backend(BackendKind::cuda, 1);
+    FAIL() << "expected Error(options)";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_EQ(e.kind(), ErrorKind::options);
     EXPECT_EQ(std::string(e.what()), "--backend cuda: " + reason);
   }
 }
 
-TEST(BackendChoice, UnknownBackendNamesTheChoices) {
-  try {
-    detail::select_backend("opencl", 1);
-    FAIL() << "expected Error(usage)";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
-    EXPECT_NE(std::string(e.what()).find("auto, cpu, cuda or emulated"), std::string::npos) << e.what();
+// Every choice's names read back to the choice they came from; an unknown name is refused by
+// the CLI, which names the flag and the choices.
+TEST(BackendChoice, ChoiceNamesReadBackAndAnUnknownOneNamesTheChoices) {
+  for (auto kind : {BackendKind::automatic, BackendKind::cpu, BackendKind::cuda, BackendKind::emulated}) {
+    BackendKind back = BackendKind::cpu == kind ? BackendKind::cuda : BackendKind::cpu;
+    EXPECT_TRUE(parse_choice(to_string(kind), back)) << to_string(kind);
+    EXPECT_EQ(back, kind);
   }
+  EXPECT_EQ(to_string(BackendKind::automatic), "auto");
+  EXPECT_EQ(choice_names(BackendKind{}), "auto, cpu, cuda or emulated");
+  EXPECT_EQ(choice_names(CarveMode{}), "validated or headers");
+  BackendKind unchanged = BackendKind::emulated;
+  EXPECT_FALSE(parse_choice("opencl", unchanged));
+  EXPECT_EQ(unchanged, BackendKind::emulated);
+  test::TempDir dir;
+  test::write_file(dir.evidence("disk.raw"), test::random_bytes(4096, 3));
+  const std::string scan = test::cli() + " scan " + test::shell_quote(dir.evidence("disk.raw").string()) + " -q -o " +
+                           test::shell_quote((dir / "o").string());
+  struct Case {
+    const char* flag;
+    const char* message;
+  };
+  for (const Case c : {Case{" --backend opencl", "--backend must be auto, cpu, cuda or emulated, not 'opencl'"},
+                       Case{" --carve-mode fast", "--carve-mode must be validated or headers, not 'fast'"},
+                       Case{" --prefilter gpu", "--prefilter must be auto, emulated or off, not 'gpu'"},
+                       Case{" --fs ntfs", "--fs must be auto or off, not 'ntfs'"}}) {
+    const auto r = test::run(scan + c.flag);
+    EXPECT_EQ(r.exit_code, 2) << c.flag << ": " << r.err;
+    EXPECT_EQ(r.err, std::string("trawl: ") + c.message + "\n") << c.flag;
+  }
+  EXPECT_FALSE(test::fs::exists(dir / "o"));  // refused before anything was written
 }
 
 #ifdef TRAWL_HAVE_CUDA
@@ -75,7 +98,7 @@ TEST(BackendChoice, MakeCudaBackendGivesAOneLineReasonOrABackend) {
 }
 #else
 TEST(BackendChoice, BuildsWithoutCudaSayWhyCudaIsMissing) {
-  auto choice = detail::select_backend("auto", 1);
+  auto choice = detail::select_backend(BackendKind::automatic, 1);
   EXPECT_EQ(choice.backend->name(), "cpu");
   EXPECT_NE(choice.notice.find("this build has no CUDA backend"), std::string::npos) << choice.notice;
 }
@@ -84,7 +107,7 @@ TEST(BackendChoice, BuildsWithoutCudaSayWhyCudaIsMissing) {
 // The same through the CLI, as a user meets it: `--backend cuda` exits 2 with the reason, and
 // TRAWL_BACKEND=cuda does the same; auto scans on the CPU and says so once on stderr.
 TEST(BackendChoice, CliBackendCudaWithoutDeviceExitsWithUsageAndTheReason) {
-  auto fallback = detail::select_backend("auto", 1);
+  auto fallback = detail::select_backend(BackendKind::automatic, 1);
   if (cuda_ran(fallback)) GTEST_SKIP() << "a usable CUDA device is present";
   const std::string reason = fallback.notice.substr(std::string("using the CPU backend: ").size());
   test::TempDir dir;

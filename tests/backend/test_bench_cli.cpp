@@ -68,7 +68,8 @@ TEST(BenchCli, BadOptionsAreUsageErrors) {
 }
 
 TEST(BenchCli, CudaWithoutDeviceIsAUsageError) {
-  if (detail::select_backend("auto", 1).backend->name() == "cuda") GTEST_SKIP() << "a usable CUDA device is present";
+  if (detail::select_backend(BackendKind::automatic, 1).backend->name() == "cuda")
+    GTEST_SKIP() << "a usable CUDA device is present";
   auto r = test::run(test::cli() + " bench --backend cuda --size 1M");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--backend cuda: "), std::string::npos) << r.err;

@@ -18,6 +18,7 @@
 #include "host/known/block_db.hpp"
 #include "kernels/identifier_prefilter.hpp"
 #include "kernels/launch.hpp"
+#include "support/backend_named.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"
 #include "trawl/trawl.hpp"
@@ -137,7 +138,7 @@ TEST_F(CudaParity, TooSmallAnOutputIsAnInternalError) {
     cuda_->hash_blocks(page, 4096, {&request, 1});
     FAIL() << "expected Error(internal)";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_EQ(e.kind(), ErrorKind::internal);
   }
 }
 
@@ -149,7 +150,7 @@ TEST_F(CudaParity, AnImageOnlyAlgorithmIsAnInternalError) {
     cuda_->hash_blocks(page, 4096, {&request, 1});
     FAIL() << "expected Error(internal)";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_EQ(e.kind(), ErrorKind::internal);
     EXPECT_NE(std::string(e.what()).find("sha512"), std::string::npos) << e.what();
   }
 }
@@ -159,7 +160,7 @@ std::string file_bytes(const test::fs::path& path) { return test::read_text(path
 // A whole pass on `backend` into dir/backend, with small pages so that many chunks are in flight.
 ScanOptions pass_options(const std::string& backend, const test::fs::path& dir, std::size_t margin) {
   ScanOptions o;
-  o.backend = backend;
+  o.backend = test::backend_named(backend);
   o.page_size = 256 << 10;
   o.margin = margin;
   o.buffers = 8;
@@ -258,7 +259,7 @@ TEST_F(CudaParity, BigGeneratedImageGivesIdenticalBlockFilesOnBothBackends) {
   std::map<std::string, ScanReport> reports;
   for (const std::string backend : {"cuda", "cpu"}) {
     ScanOptions o;  // default page, margin and ring: as `trawl scan` runs
-    o.backend = backend;
+    o.backend = test::backend_named(backend);
     o.image_hashes = {"xxh128"};  // fast: the point here is the block files
     o.block_hashes = {"md5", "sha1", "sha256", "xxh64"};
     o.output = dir / backend;
@@ -372,7 +373,7 @@ TEST_F(CudaParity, KnownBlockScanEqualsTheCpu) {
   std::map<std::string, ScanReport> reports;
   for (const std::string backend : {"cpu", "cuda"}) {
     ScanOptions o;
-    o.backend = backend;
+    o.backend = test::backend_named(backend);
     o.page_size = 256 << 10;
     o.margin = 16 << 10;
     o.image_hashes.clear();

@@ -92,7 +92,7 @@ TEST(EmulatedParity, ImageOnlyAlgorithmsHaveNoBlockKernel) {
       detail::visit_block_hasher(algorithm, [](auto) {});
       ADD_FAILURE() << "expected an error for " << detail::info(algorithm).name;
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::internal);
+      EXPECT_EQ(e.kind(), ErrorKind::internal);
       EXPECT_NE(std::string(e.what()).find(detail::info(algorithm).name), std::string::npos) << e.what();
     }
   }

@@ -124,7 +124,7 @@ TEST(KnownLookup, TooSmallAnOutputIsAnInternalError) {
     cpu->lookup_known_blocks(table, data, 8192, 512, out);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_EQ(e.kind(), ErrorKind::internal);
   }
 }
 

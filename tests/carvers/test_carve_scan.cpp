@@ -58,7 +58,7 @@ ScanOptions carve_options(const fs::path& out) {
   o.image_hashes = {};
   o.block_hashes = {};
   o.output = out;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   o.carve.types = {"all"};
   o.identifiers.enabled = false;  // carving alone: its own smallest margin is legal
   return o;
@@ -176,7 +176,7 @@ TEST(CarveScan, HeadersModeCarvesWhatValidatedModeRejects) {
   ScanOptions o = carve_options({});
   o.carve.types = {"jpeg"};
   EXPECT_TRUE(scan(source, o).carved.empty());
-  o.carve.mode = "headers";
+  o.carve.mode = CarveMode::headers;
   auto report = scan(source, o);
   ASSERT_EQ(report.carved.size(), 1u);
   EXPECT_EQ(report.carved[0].verdict, "truncated");
@@ -256,7 +256,6 @@ TEST(CarveScan, BadCarveOptionsAreUsageErrors) {
   MemorySource source(random_bytes(100, 1));
   auto expect_usage = [&](auto change) { test::expect_usage_error(source, carve_options({}), change); };
   expect_usage([](ScanOptions& o) { o.carve.types = {"jpeg", "wma"}; });
-  expect_usage([](ScanOptions& o) { o.carve.mode = "fast"; });
   expect_usage([](ScanOptions& o) { o.carve.align = 0; });
   expect_usage([](ScanOptions& o) {
     o.page_size = 4096;

@@ -56,7 +56,7 @@ ScanOptions options(const fs::path& out, std::vector<std::string> types) {
   o.image_hashes = {};
   o.block_hashes = {};
   o.output = out;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   o.carve.types = std::move(types);
   o.identifiers.enabled = false;
   return o;

@@ -112,7 +112,7 @@ ScanOptions options(const fs::path& out, bool reassemble) {
   o.image_hashes = {};
   o.block_hashes = {};
   o.output = out;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   o.carve.types = {"sqlite"};
   o.carve.reassemble = reassemble;
   o.identifiers.enabled = false;

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (db.file_block(f, b) >= db.digest_count()) std::abort();
     }
   } catch (const trawl::Error& e) {
-    trawl::fuzz::expect_code(e, trawl::ExitCode::input);
+    trawl::fuzz::expect_code(e, trawl::ErrorKind::input);
   }
   return 0;
 }

@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Every digest it visited was in the file: the header promised no more than the bytes hold.
     if (64 + visited * header.digest_size > size) std::abort();
   } catch (const trawl::Error& e) {
-    if (e.code() != trawl::ExitCode::input) std::abort();  // a bad file is bad input, nothing else
+    if (e.kind() != trawl::ErrorKind::input) std::abort();  // a bad file is bad input, nothing else
   }
   return 0;
 }

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (media > 0) check_read(*source, buffer, media - std::min<std::uint64_t>(media, 100), 512);
     check_read(*source, buffer, media, 16);
   } catch (const trawl::Error& e) {
-    trawl::fuzz::expect_code(e, trawl::ExitCode::input);
+    trawl::fuzz::expect_code(e, trawl::ErrorKind::input);
   }
   return 0;
 }

@@ -47,8 +47,8 @@ class FuzzDir {
 };
 
 // A bad input must be the documented error, nothing else (no internal error, no usage error).
-inline void expect_code(const Error& e, ExitCode code) {
-  if (e.code() != code) std::abort();
+inline void expect_code(const Error& e, ErrorKind kind) {
+  if (e.kind() != kind) std::abort();
 }
 
 }  // namespace trawl::fuzz

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     trawl::fuzz::check_hash_set(path);
   } catch (const trawl::Error& e) {
-    trawl::fuzz::expect_code(e, trawl::ExitCode::input);
+    trawl::fuzz::expect_code(e, trawl::ErrorKind::input);
   }
   return 0;
 }

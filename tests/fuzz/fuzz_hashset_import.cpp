@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     report = trawl::detail::import_hash_sets({input}, output);
   } catch (const trawl::Error& e) {
-    trawl::fuzz::expect_code(e, trawl::ExitCode::input);
+    trawl::fuzz::expect_code(e, trawl::ErrorKind::input);
     return 0;
   }
   if (report.rows == 0 || report.formats.size() != 1) std::abort();

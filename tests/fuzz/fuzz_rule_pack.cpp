@@ -1,6 +1,6 @@
 // libFuzzer target: the rule-file parser (host/scanners/rule_pack.cpp) and the pattern language
 // of its rules (host/scanners/pattern.cpp) on arbitrary text. A rule file is user input, possibly
-// from someone else; a bad one must end in Error(usage) with its line (a bad pattern in
+// from someone else; a bad one must end in Error(options) with its line (a bad pattern in
 // std::invalid_argument, which the scanner turns into one), never a crash, a hang or a
 // sanitizer report.
 #include <cstdint>

@@ -7,7 +7,7 @@
 
 namespace trawl::test {
 
-// `change` edits a copy of `base`; the scan must throw Error(ExitCode::usage).
+// `change` edits a copy of `base`; the scan must throw Error(ErrorKind::options).
 template <class Change>
 void expect_usage_error(const Source& source, ScanOptions base, Change change) {
   change(base);
@@ -15,7 +15,7 @@ void expect_usage_error(const Source& source, ScanOptions base, Change change) {
     scan(source, base);
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::options) << e.what();
   }
 }
 

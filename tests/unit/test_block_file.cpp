@@ -57,7 +57,7 @@ TEST(BlockDigestFile, UnknownAlgorithmIdIsAnInputError) {
     read_block_file(path, [](auto, auto) {});
     FAIL() << "accepted an unknown algorithm";
   } catch (const trawl::Error& e) {
-    EXPECT_EQ(e.code(), trawl::ExitCode::input);
+    EXPECT_EQ(e.kind(), trawl::ErrorKind::input);
     EXPECT_NE(std::string(e.what()).find("unknown digest algorithm"), std::string::npos) << e.what();
   }
 }

@@ -10,6 +10,7 @@
 
 #include "host/backend/backend.hpp"
 #include "host/known/block_db.hpp"
+#include "support/backend_named.hpp"
 #include "support/memory_source.hpp"
 #include "support/test_support.hpp"
 
@@ -55,7 +56,7 @@ struct Evidence {
     o.page_size = kPage;
     o.margin = 64 << 10;
     o.buffers = 4;
-    o.backend = backend;
+    o.backend = test::backend_named(backend);
     o.output = dir / backend;
     o.block_hashes = {"md5", "sha256"};
     o.carve.types = {"all"};
@@ -111,7 +112,7 @@ TEST(DeviceChunk, NothingIsUploadedWhenNoStageRunsKernels) {
   options.block_hashes.clear();
   options.carve.types.clear();
   options.known = {};
-  options.identifiers.prefilter = "off";
+  options.identifiers.prefilter = PrefilterMode::off;
   const auto before = detail::emulated_transfers();
   const auto report = scan(source, options);
   EXPECT_EQ(report.exit_code(), ExitCode::ok);

@@ -376,7 +376,7 @@ class PlantedImage : public ::testing::Test {
   // features/<type>.txt contents and the JSON Lines feature records of one run.
   static std::string run(test::TempDir& dir, const std::string& name, std::size_t page, std::size_t margin, unsigned threads,
                          std::vector<nlohmann::json>* records = nullptr, const std::string& watchlist = "",
-                         const std::string& prefilter = "auto") {
+                         PrefilterMode prefilter = PrefilterMode::automatic) {
     test::MemorySource source(bytes());
     ScanOptions o;
     o.page_size = page;
@@ -386,7 +386,7 @@ class PlantedImage : public ::testing::Test {
     o.image_hashes = {};
     o.block_hashes = {};
     o.carve.types = {};
-    o.backend = "cpu";
+    o.backend = BackendKind::cpu;
     o.output = dir / name;
     o.identifiers.watchlist = watchlist;
     o.identifiers.prefilter = prefilter;
@@ -476,10 +476,10 @@ TEST_F(PlantedImage, FeaturesAreIdenticalForEveryChunkGeometryAndThreadCount) {
 TEST_F(PlantedImage, EmulatedPrefilterLaunchChangesNoResult) {
   test::TempDir dir;
   std::vector<nlohmann::json> all, filtered;
-  std::string reference = run(dir, "off", 64 << 10, 8 << 10, 2, &all, "", "off");
-  EXPECT_EQ(run(dir, "emulated", 64 << 10, 8 << 10, 2, &filtered, "", "emulated"), reference);
+  std::string reference = run(dir, "off", 64 << 10, 8 << 10, 2, &all, "", PrefilterMode::off);
+  EXPECT_EQ(run(dir, "emulated", 64 << 10, 8 << 10, 2, &filtered, "", PrefilterMode::emulated), reference);
   EXPECT_EQ(filtered, all);
-  EXPECT_EQ(run(dir, "emulated-big", 1 << 20, 64 << 10, 1, nullptr, "", "emulated"), reference);
+  EXPECT_EQ(run(dir, "emulated-big", 1 << 20, 64 << 10, 1, nullptr, "", PrefilterMode::emulated), reference);
 }
 
 TEST(Prefilter, MarksOnlyWindowsWithATrigger) {
@@ -551,7 +551,7 @@ TEST_F(PlantedImage, MarginTooSmallForTheRulesIsAUsageError) {
     scan(source, o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_EQ(e.kind(), ErrorKind::options);
     EXPECT_NE(std::string(e.what()).find("--margin must be at least"), std::string::npos) << e.what();
   }
 }

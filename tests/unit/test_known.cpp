@@ -156,7 +156,7 @@ ScanOptions known_options(const fs::path& db, std::uint32_t step) {
   o.identifiers.enabled = false;
   o.known.block_db = db.string();
   o.known.block_step = step;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   return o;
 }
 
@@ -286,7 +286,7 @@ void expect_input_error(const std::function<void()>& f, const std::string& conta
     f();
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::input) << e.what();
+    EXPECT_EQ(e.kind(), ErrorKind::input) << e.what();
     EXPECT_NE(std::string(e.what()).find(contains), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
   }
@@ -343,7 +343,7 @@ TEST(KnownBlocks, BadStepOrMarginIsAUsageError) {
       scan(source, o);
       ADD_FAILURE() << "no error";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::usage) << e.what();
+      EXPECT_EQ(e.kind(), ErrorKind::options) << e.what();
     }
   }
 }

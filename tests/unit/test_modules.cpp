@@ -91,7 +91,7 @@ ScanOptions toy_options(const TempDir& dir, const std::string& name, std::size_t
   o.margin = 4096;
   o.buffers = 3;
   o.output = dir / name;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   o.block_hashes.clear();
   return o;
 }
@@ -156,7 +156,7 @@ TEST(Modules, TheRegistryIsInOrderAndEveryProviderStartsBeforeItsUsers) {
     detail::registered_modules();
     FAIL() << "a need before its provider was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_EQ(e.kind(), ErrorKind::internal);
     EXPECT_NE(std::string(e.what()).find("image-chains"), std::string::npos) << e.what();
   }
 }

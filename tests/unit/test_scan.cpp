@@ -48,7 +48,7 @@ ScanOptions small_options(const TempDir& dir, const std::string& name) {
   o.margin = 4 << 10;
   o.buffers = 3;
   o.output = dir / name;
-  o.backend = "cpu";
+  o.backend = BackendKind::cpu;
   return o;
 }
 
@@ -216,7 +216,6 @@ TEST(Scan, BadOptionsAreUsageErrors) {
   expect_usage([](ScanOptions& o) { o.buffers = 1; });
   expect_usage([](ScanOptions& o) { o.image_hashes = {"crc32"}; });
   expect_usage([](ScanOptions& o) { o.block_hashes = {"sha512"}; });
-  expect_usage([](ScanOptions& o) { o.backend = "tpu"; });
 }
 
 TEST(Scan, OutputFolderThatIsNotEmptyIsRefusedUnlessForced) {
@@ -229,7 +228,7 @@ TEST(Scan, OutputFolderThatIsNotEmptyIsRefusedUnlessForced) {
     scan(source, o);
     FAIL() << "wrote into a non-empty folder";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::output);
+    EXPECT_EQ(e.kind(), ErrorKind::output);
   }
   o.force = true;
   EXPECT_NO_THROW(scan(source, o));

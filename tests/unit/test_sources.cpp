@@ -66,7 +66,7 @@ TEST(Sources, SplitSetWithAMissingMiddleSegmentIsRefused) {
     open_source(paths[0].string());
     FAIL() << "a gap in the split set was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::input);
+    EXPECT_EQ(e.kind(), ErrorKind::input);
     EXPECT_NE(std::string(e.what()).find("image.002"), std::string::npos) << e.what();
   }
 }
@@ -79,7 +79,7 @@ TEST(Sources, SplitSetWithAShortMiddleSegmentIsRefused) {
     open_source(paths[0].string());
     FAIL() << "a truncated segment was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::input);
+    EXPECT_EQ(e.kind(), ErrorKind::input);
     EXPECT_NE(std::string(e.what()).find("truncated split set"), std::string::npos) << e.what();
   }
 }
@@ -91,7 +91,7 @@ TEST(Sources, MissingFileAndDirectoryAreInputErrors) {
       open_source(path);
       FAIL() << path;
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::input) << e.what();
+      EXPECT_EQ(e.kind(), ErrorKind::input) << e.what();
     }
   }
 }

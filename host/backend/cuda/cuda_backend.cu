@@ -177,7 +177,7 @@ class CudaBackend final : public Backend {
 
   void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size, std::span<const BlockDigestRequest> requests,
                    const DeviceCopy* device) override {
-    if (block_size == 0) throw Error(ExitCode::internal, "hash_blocks: block size 0");
+    if (block_size == 0) throw Error(ErrorKind::internal, "hash_blocks: block size 0");
     const std::uint64_t blocks = kernels::BlockHashItem<kernels::Md5>::block_count(page.size(), block_size);
     // Each request's digests sit back to back in the lane's digest buffers, in request order, so
     // one D2H copy brings all of them.
@@ -186,11 +186,11 @@ class CudaBackend final : public Backend {
     for (const auto& request : requests) {
       // Checked before a lane is taken, so that a bad request never leaves work enqueued.
       if (!info(request.algorithm).block)
-        throw Error(ExitCode::internal, "hash_blocks: no block-hash kernel for " + std::string(info(request.algorithm).name));
+        throw Error(ErrorKind::internal, "hash_blocks: no block-hash kernel for " + std::string(info(request.algorithm).name));
       const std::size_t bytes = blocks * info(request.algorithm).digest_size;
       if (request.out.size() < bytes)
-        throw Error(ExitCode::internal, "hash_blocks: the " + std::string(info(request.algorithm).name) + " output holds " +
-                                            std::to_string(request.out.size()) + " bytes, " + std::to_string(bytes) + " needed");
+        throw Error(ErrorKind::internal, "hash_blocks: the " + std::string(info(request.algorithm).name) + " output holds " +
+                                             std::to_string(request.out.size()) + " bytes, " + std::to_string(bytes) + " needed");
       offsets.push_back(digest_bytes);
       sizes.push_back(bytes);
       digest_bytes += bytes;
@@ -233,8 +233,8 @@ class CudaBackend final : public Backend {
                              const DeviceCopy* device) override {
     const kernels::IdentifierPrefilterItem probe{nullptr, data.size(), window, nullptr};
     if (!kernels::IdentifierPrefilterItem::valid_window(window) || marks.size() < probe.windows())
-      throw Error(ExitCode::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
-                                          std::to_string(probe.windows()) + " windows of " + std::to_string(window) + " bytes");
+      throw Error(ErrorKind::internal, "prefilter_identifiers: " + std::to_string(marks.size()) + " marks for " +
+                                           std::to_string(probe.windows()) + " windows of " + std::to_string(window) + " bytes");
     if (data.empty()) return true;
     CUDA_TRY(cudaSetDevice(device_));
     LaneLease lease(*this);
@@ -287,7 +287,7 @@ class CudaBackend final : public Backend {
                            std::uint32_t step, std::span<std::uint32_t> out, const DeviceCopy* device) override {
     const std::uint32_t digest_size = info(table.algorithm).digest_size;
     if (step == 0 || page_len > data.size() || out.size() < (page_len + step - 1) / step || table.digests.size() % digest_size != 0)
-      throw Error(ExitCode::internal, "lookup_known_blocks: bad arguments");
+      throw Error(ErrorKind::internal, "lookup_known_blocks: bad arguments");
     const std::uint64_t items = (page_len + step - 1) / step;
     if (items == 0) return;
     if (table.digests.empty()) {
@@ -431,8 +431,8 @@ class KernelTimer {
 
 std::vector<KernelTiming> cuda_kernel_timings(std::size_t bytes, std::size_t page_size, std::uint32_t block_size,
                                               const SignatureSet& signatures) {
-  if (!cuda_device_info()) throw Error(ExitCode::internal, "cuda_kernel_timings: no usable CUDA device");
-  if (page_size == 0 || block_size == 0) throw Error(ExitCode::internal, "cuda_kernel_timings: page or block size 0");
+  if (!cuda_device_info()) throw Error(ErrorKind::internal, "cuda_kernel_timings: no usable CUDA device");
+  if (page_size == 0 || block_size == 0) throw Error(ErrorKind::internal, "cuda_kernel_timings: page or block size 0");
   const std::uint64_t pages = std::max<std::uint64_t>(1, bytes / page_size);
   const std::uint64_t total = pages * page_size;
   CUDA_TRY(cudaSetDevice(0));

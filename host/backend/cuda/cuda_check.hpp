@@ -1,5 +1,5 @@
 // CUDA_TRY(call): every CUDA runtime call is checked. A failure becomes
-// trawl::Error(ExitCode::internal, "<call> failed: <runtime's text> at <file>:<line>"), so a
+// trawl::Error(ErrorKind::internal, "<call> failed: <runtime's text> at <file>:<line>"), so a
 // failing call is named in the one-line message the CLI prints. Host code; included by .cu files
 // (it needs the runtime's headers, which only the CUDA part of the build sees).
 #pragma once
@@ -26,8 +26,8 @@ inline std::string_view source_relative(std::string_view file) {
   // A failed call also leaves its code as the thread's "last error"; clear it (non-sticky errors
   // only) so that the next launch_on(), which reports cudaGetLastError(), does not blame itself.
   (void)cudaGetLastError();
-  throw Error(ExitCode::internal, std::string(call) + " failed: " + cudaGetErrorString(error) + " at " +
-                                      std::string(source_relative(file)) + ":" + std::to_string(line));
+  throw Error(ErrorKind::internal, std::string(call) + " failed: " + cudaGetErrorString(error) + " at " +
+                                       std::string(source_relative(file)) + ":" + std::to_string(line));
 }
 
 }  // namespace trawl::detail

@@ -51,8 +51,8 @@ std::optional<DeviceInfo> cuda_device_info(std::string* why) {
 }
 
 double cuda_h2d_gbps(std::size_t bytes, unsigned repeats) {
-  if (bytes == 0 || repeats == 0) throw Error(ExitCode::internal, "cuda_h2d_gbps: nothing to copy");
-  if (!cuda_device_info()) throw Error(ExitCode::internal, "cuda_h2d_gbps: no usable CUDA device");
+  if (bytes == 0 || repeats == 0) throw Error(ErrorKind::internal, "cuda_h2d_gbps: nothing to copy");
+  if (!cuda_device_info()) throw Error(ErrorKind::internal, "cuda_h2d_gbps: no usable CUDA device");
   CUDA_TRY(cudaSetDevice(kDevice));
   cuda::PinnedMemory h_source(bytes);
   cuda::DeviceMemory d_target(bytes);
@@ -71,7 +71,7 @@ double cuda_h2d_gbps(std::size_t bytes, unsigned repeats) {
   copy(stream.get());
   CUDA_TRY(cudaStreamSynchronize(stream.get()));
   const double median_ms = cuda::median_milliseconds(stream.get(), repeats, copy);
-  if (median_ms <= 0) throw Error(ExitCode::internal, "cuda_h2d_gbps: a copy took no measurable time");
+  if (median_ms <= 0) throw Error(ErrorKind::internal, "cuda_h2d_gbps: a copy took no measurable time");
   return static_cast<double>(bytes) / (median_ms * 1e-3) / 1e9;
 }
 

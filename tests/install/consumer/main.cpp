@@ -15,6 +15,6 @@ int main(int argc, char** argv) {
     return static_cast<int>(report.exit_code());
   } catch (const trawl::Error& e) {
     std::fprintf(stderr, "embed: %s\n", e.what());
-    return static_cast<int>(e.code());
+    return static_cast<int>(trawl::exit_code_of(e.kind()));
   }
 }
