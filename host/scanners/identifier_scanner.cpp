@@ -131,6 +131,194 @@ bool inside_glyph_string(std::span<const std::byte> b, std::size_t from, std::si
   return char_at(b, at, o).ascii == '>' && count % 4 == 0 && count >= 8;
 }
 
+// True when the candidate lies in a bracketed array of numbers with at least one other number in
+// it: "/FontBBox [-451 -316 731 1016]" (+1 316 731 1016), the same in a Type 1 font's braces
+// ("/FontBBox{-451 -316 731 1016}readonly def"), "/Rect [ 72 540.5 212 555 0199 ]". Only digits,
+// signs, points and white space may stand between the brackets and the candidate; a number alone
+// in brackets ("[212 555 0199]") is not an array of numbers.
+bool inside_number_array(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
+  auto number_char = [](int c) {
+    return ascii_digit(c) || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-' || c == '+' || c == '.';
+  };
+  constexpr std::size_t most = 4096;  // characters looked at on each side (a font's /Widths)
+  bool other_digit = false;
+  std::size_t at = from, n = 0;
+  int c = char_before(b, at, o);
+  for (; at > 0 && n < most && number_char(c); c = char_before(b, at, o), ++n) {
+    other_digit = other_digit || ascii_digit(c);
+    at = step_back(b, at, o);
+  }
+  if (at == 0 || (c != '[' && c != '{')) return false;
+  const int close = c == '[' ? ']' : '}';
+  at = to;
+  n = 0;
+  Char next = char_at(b, at, o);
+  for (; n < most && number_char(next.ascii); next = char_at(b, at, o), ++n) {
+    other_digit = other_digit || ascii_digit(next.ascii);
+    at += next.bytes;
+  }
+  return next.ascii == close && other_digit;
+}
+
+// True when the candidate, written in space-separated groups, and maybe more numbers after it, is
+// followed by a PDF content stream's operator that takes numbers: "20 20 60 60 re" (a rectangle,
+// read as +45 20 20 60 60), "904 87 120 -30 re", "30 60 25 55 25 50 c", "1 0 0 1 72 720 cm".
+bool operands_of_a_pdf_operator(std::span<const std::byte> b, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  if (folded.find(' ') == std::string_view::npos) return false;
+  auto white = [](int c) { return c == ' ' || c == '\n' || c == '\r'; };
+  std::size_t at = to;
+  Char c = char_at(b, at, o);
+  if (!white(c.ascii)) return false;
+  at += c.bytes;
+  // Up to six more operands ("-30", "25.5"), each followed by one space or line end.
+  for (int operands = 0; operands < 6; ++operands) {
+    std::size_t token = at, length = 0;
+    bool digit = false;
+    for (c = char_at(b, token, o); length < 24 && (ascii_digit(c.ascii) || c.ascii == '-' || c.ascii == '.');
+         c = char_at(b, token, o), ++length) {
+      digit = digit || ascii_digit(c.ascii);
+      token += c.bytes;
+    }
+    if (!digit || !white(c.ascii)) break;
+    at = token + c.bytes;
+  }
+  std::string op;
+  for (c = char_at(b, at, o); op.size() < 3 && c.ascii > 0 && (std::isalpha(c.ascii) || c.ascii == '*'); c = char_at(b, at, o)) {
+    op += static_cast<char>(c.ascii);
+    at += c.bytes;
+  }
+  // The token ends there: white space, a delimiter or the end of the data.
+  if (!(c.ascii < 0 || c.ascii == 0 || std::isspace(c.ascii) || std::strchr("[]()<>/{}%", c.ascii))) return false;
+  static constexpr std::string_view operators[] = {"m",  "l",  "c",  "v",  "y",  "re",  "cm",  "Td", "TD", "Tm", "w",
+                                                   "rg", "RG", "k",  "K",  "g",  "G",   "sc",  "SC", "d0", "d1", "Tc",
+                                                   "Tw", "Tz", "TL", "Ts", "Tf", "scn", "SCN", "i",  "M"};
+  return std::find(std::begin(operators), std::end(operators), op) != std::end(operators);
+}
+
+// True when the candidate, written in groups, lies on a line that holds only numbers, and others
+// besides it: "25 739 28 774\n" at the end of a PDF font's rows (+45 73928774). A number written
+// in groups alone on its line, or with words, is left alone.
+bool on_a_line_of_numbers(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o,
+                          std::string_view folded) {
+  if (folded.find(' ') == std::string_view::npos) return false;
+  // Signed integers only: a point may end a sentence ("call 551 309 1845. 38").
+  auto number_char = [](int c) { return ascii_digit(c) || c == ' ' || c == '\t' || c == '-' || c == '+'; };
+  constexpr std::size_t most = 256;
+  bool other_digit = false;
+  std::size_t at = from, n = 0;
+  int c = char_before(b, at, o);
+  for (; at > 0 && n < most && number_char(c); c = char_before(b, at, o), ++n) {
+    other_digit = other_digit || ascii_digit(c);
+    at = step_back(b, at, o);
+  }
+  if (at > 0 && c != '\n' && c != '\r') return false;
+  at = to;
+  n = 0;
+  Char next = char_at(b, at, o);
+  for (; n < most && number_char(next.ascii); next = char_at(b, at, o), ++n) {
+    other_digit = other_digit || ascii_digit(next.ascii);
+    at += next.bytes;
+  }
+  return (at >= b.size() || next.ascii == '\n' || next.ascii == '\r') && other_digit;
+}
+
+// True when the candidate's digits are part of a long run of hexadecimal digits with letters in
+// it: a hash or an identifier ("/release-82563aa0396805008059e3a96c2bf30b59c5"), not a number.
+bool inside_hex_run(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
+  auto hex = [](int c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  constexpr std::size_t most = 64;
+  std::size_t run = 0, at = from;
+  bool letter = false;
+  for (int c = char_before(b, at, o); at > 0 && run < most && hex(c); c = char_before(b, at, o), ++run) {
+    letter = letter || !ascii_digit(c);
+    at = step_back(b, at, o);
+  }
+  at = to;
+  for (Char c = char_at(b, at, o); run < most && hex(c.ascii); c = char_at(b, at, o), ++run) {
+    letter = letter || !ascii_digit(c.ascii);
+    at += c.bytes;
+  }
+  return letter && run >= 8;
+}
+
+// True when the candidate's digits are a well-known integer limit ("(2147483647)Tj": INT_MAX).
+bool integer_limit(std::string_view folded) {
+  std::string digits;
+  for (char c : folded)
+    if (ascii_digit(static_cast<unsigned char>(c))) digits += c;
+  return digits == "2147483647" || digits == "2147483648" || digits == "4294967295" || digits == "4294967296";
+}
+
+// True when the candidate holds more than one parenthesised group: "[(01)-750(02)-750(03)]TJ", a
+// PDF text array of strings and kerning. A phone number has at most one (its area code).
+bool several_parenthesised_groups(std::string_view folded) { return std::count(folded.begin(), folded.end(), '(') > 1; }
+
+// True when the candidate's digits, past at most two leading ones, repeat a group of one to three
+// digits ("03.03.03.03.03", "1111111111", "8393939393", "05-04-04-04-04", "2022022026") or all
+// count up or down, 9 turning to 0 ("0123456789", "5678901234"): a fill pattern, a font's digit
+// glyphs or a placeholder, not somebody's number.
+bool patterned_digits(std::string_view folded) {
+  std::string digits;
+  for (char c : folded)
+    if (ascii_digit(static_cast<unsigned char>(c))) digits += c;
+  auto periodic = [](std::string_view d, std::size_t period) {
+    for (std::size_t i = period; i < d.size(); ++i)
+      if (d[i] != d[i - period]) return false;
+    return d.size() >= 8;
+  };
+  auto counting = [](std::string_view d, int step) {
+    for (std::size_t i = 1; i < d.size(); ++i)
+      if ((d[i] - d[i - 1] + 10) % 10 != (step + 10) % 10) return false;
+    return d.size() >= 8;
+  };
+  const std::string_view d(digits);
+  for (std::size_t skip = 0; skip <= 2 && skip < d.size(); ++skip)
+    for (std::size_t period = 1; period <= 3; ++period)
+      if (periodic(d.substr(skip), period)) return true;
+  return counting(d, 1) || counting(d, -1);
+}
+
+// True when the candidate, with the character after it, holds a PDF text array's kerning between
+// strings: ')', an optional '-', a number, '(' ("[(03/21/95)-525(10:00)]TJ", "(+44)-343(1784)":
+// the fragments of a line of text, not one number as written).
+bool pdf_kerning(std::span<const std::byte> b, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  std::string s(folded);
+  const int next = char_at(b, to, o).ascii;
+  s += next > 0 ? static_cast<char>(next) : '?';
+  for (std::size_t close = s.find(')'); close != std::string::npos; close = s.find(')', close + 1)) {
+    std::size_t at = close + 1;
+    if (at < s.size() && s[at] == '-') ++at;
+    const std::size_t digits_from = at;
+    while (at < s.size() && (ascii_digit(static_cast<unsigned char>(s[at])) || s[at] == '.')) ++at;
+    if (at > digits_from && at < s.size() && s[at] == '(') return true;
+  }
+  return false;
+}
+
+// True when a hyphen right before the candidate joins it to what precedes: a digit ("beta-0.75.0-
+// 2013031401", a build stamp) or, as a minus sign, a delimiter or nothing ("<>-469.6171875",
+// "[-451 -316 731 1016]"). A number that people write starts after a space or a word's end, or
+// with its '+'.
+bool joined_by_a_hyphen(std::span<const std::byte> b, std::size_t from, const EmitOptions& o, std::string_view folded) {
+  if (folded.starts_with('+') || from == 0 || char_before(b, from, o) != '-') return false;
+  const std::size_t hyphen = step_back(b, from, o);
+  const int before = hyphen == 0 ? -1 : char_before(b, hyphen, o);
+  return before < 0 || ascii_digit(before) || (before > 0 && std::strchr("[]()<>{}/", before));
+}
+
+// True when a point separates some groups and a hyphen or a space others: "252.227-7013" (a
+// contract clause), "954.871 1363" (two coordinates of a PDF drawing). People write a number with
+// points between all its groups ("06.12.34.56.78", "212.555.0199") or with none; a country code
+// in front may stand apart ("+1 212.555.0199").
+bool mixed_point_separators(std::string_view folded) {
+  if (folded.starts_with('+')) {
+    const auto code_end = folded.find_first_not_of("0123456789", 1);
+    if (code_end == std::string_view::npos) return false;
+    folded.remove_prefix(code_end + 1);
+  }
+  return folded.find('.') != std::string_view::npos && folded.find_first_of(" -") != std::string_view::npos;
+}
+
 // True when a phone-valid candidate [from, to) is data that only looks like a number:
 //  - a US ZIP+4 after a state's code (validators.hpp: us_zip_plus4);
 //  - digits that continue a decimal number: '.' and a digit right after them ("551.309 1845.38",
@@ -138,14 +326,32 @@ bool inside_glyph_string(std::span<const std::byte> b, std::size_t from, std::si
 //    them (the fraction of "0.5513091845"); a sentence's full stop is followed by a space or
 //    nothing, so "call 212.555.0199." still is a phone number;
 //  - one stretch of a row of numbers: a candidate written in space-separated groups with a number
-//    and a space on both sides ("252 1761 374 1762 497 1763 620", a PDF font's widths); a number
-//    written in groups follows a word or punctuation, not another number;
-//  - digits of a PDF glyph-id hex string (inside_glyph_string).
+//    and white space on both sides ("252 1761 374 1762 497 1763 620", a PDF font's widths, also
+//    where a line ends inside the row, or a bracket after it: "1196 504 1197 1207 515 1208[430]");
+//    a number written in groups follows a word or punctuation, not another number;
+//  - digits of a PDF glyph-id hex string (inside_glyph_string);
+//  - a stretch of a bracketed array of numbers (inside_number_array), the operands of a PDF
+//    drawing or text operator (operands_of_a_pdf_operator), several parenthesised groups
+//    (several_parenthesised_groups), patterned digits (patterned_digits), groups separated by a
+//    point and by something else (mixed_point_separators), an integer limit (integer_limit),
+//    digits of a long hexadecimal run with letters (inside_hex_run), a stretch of a line that holds
+//    only numbers (on_a_line_of_numbers), PDF kerning between strings (pdf_kerning), a hyphen
+//    that joins the candidate to a number or a delimiter before it (joined_by_a_hyphen).
 bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
+  static constexpr char white[] = {' ', '\n', '\r', '\t'};
   if (folded.size() == 10 && us_zip_plus4(text_before(b, from, o, 16), folded)) return true;
   if (followed_by(b, to, o, '.') || preceded_by(b, from, o, '.')) return true;
-  if (folded.find(' ') != std::string_view::npos && followed_by(b, to, o, ' ') && preceded_by(b, from, o, ' ')) return true;
-  return inside_glyph_string(b, from, to, o, folded);
+  const int after = char_at(b, to, o).ascii;
+  if (folded.find(' ') != std::string_view::npos &&
+      (after == '[' || after == ']' || std::ranges::any_of(white, [&](char w) { return followed_by(b, to, o, w); })) &&
+      std::ranges::any_of(white, [&](char w) { return preceded_by(b, from, o, w); }))
+    return true;
+  if (mixed_point_separators(folded) || patterned_digits(folded) || several_parenthesised_groups(folded) ||
+      integer_limit(folded) || pdf_kerning(b, to, o, folded) || joined_by_a_hyphen(b, from, o, folded))
+    return true;
+  return inside_glyph_string(b, from, to, o, folded) || inside_number_array(b, from, to, o) ||
+         operands_of_a_pdf_operator(b, to, o, folded) || inside_hex_run(b, from, to, o) ||
+         on_a_line_of_numbers(b, from, to, o, folded);
 }
 
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {

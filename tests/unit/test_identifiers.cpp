@@ -206,6 +206,31 @@ TEST(Scanner, DigitsOfAPdfGlyphStringAreNotAPhone) {
     EXPECT_EQ(by_type(scan_text(t)).count("phone"), 1u) << t;
 }
 
+// What a PDF holds besides text, and clause numbers: a font's bounding box (an array of numbers),
+// a drawing's coordinates, a contract clause ("252.227-7013", DFARS), a fill pattern of repeated
+// digits. None is a phone in any encoding; the same digits written as people write numbers are.
+TEST(Scanner, ArraysCoordinatesClausesAndFillPatternsAreNotPhones) {
+  const std::string data = "/FontBBox[-451 -316 731 1016]/Ascent 1016\n/FontBBox [ -168 -218 1000 898 ]\n"
+                           "643.406 1363 m\n954.871 1363 l\nS\n850.992 1001 c\n"
+                           "% Rights in Technical Data clause at DFARS 252.227-7013 subdivision (a)\n"
+                           "!03.03.03.03.03! 1111111111 0606060606 \x99\xAA8393939393Cy 0123456789 9876543210\n"
+                           "/FontBBox{-451 -316 731 1016}readonly def\n0 0 100 100 re 20 20 60 60 re f\n"
+                           "-8.366 -9.465 Td [(01)-750(02)-750(03)-750(04)]TJ\n"
+                           "7 337 20 367 21 533 24 563\n25 739 28 774\n31 802 33 900\n/Gs3 gs 904 87 120 -30 re f\n"
+                           "/release-82563aa0396805008059e3a96c2bf30b59c5\n113.4 239.14 Tm (2147483647)Tj\n"
+                           "Td [(03/21/95)-525(10:00)-1050(6.0)]TJ [(T)86(el:)-457(+44)-343(1784)-342(443172)]TJ\n"
+                           "q 864 70 120 500\nre W n\n1196 504 1197 1207 515 1208[430]1209\n"
+                           "(TeX Live 2013) beta-0.75.0-2013031401 [<>-469.6171875<0925>]\n"
+                           "A5678901234 05-04-04-04-04 13313313313\n";
+  for (const auto& text : {data, utf16le(data), fullwidth_utf8(data)}) expect_no_phone(text);
+  for (const std::string text :
+       {"Y&Y, Inc. (508) 371-3286. All", "tel +1 212.555.0199 24h", "fr: 06.12.34.56.78\n", "call [212 555 0199]", "[0612345678]",
+        "tel 252 227 7013 x", "+45 20 20 60 60 ring", "(212) 555-0199 (office)", "06 12 34 56 78 le matin",
+        "Tel:\n212 555 0199\nFax", "id a1 0612345678", "0612345678 abcdef", "\n212 555 0199\n", "\n+33 6 12 34 56 78\n",
+        "(212)-555-0199", "tel - 0612345678", "a-0612345678", "QualiType 1-800-950-2921 to"})
+    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+}
+
 TEST(Scanner, EmailUrlAdsIbanCards) {
   auto found = by_type(scan_text(
       "mail <Jane.Doe+x@Example.COM>, see https://www.leboncoin.fr/annonces/2345678901 and "
