@@ -131,6 +131,41 @@ bool inside_glyph_string(std::span<const std::byte> b, std::size_t from, std::si
   return char_at(b, at, o).ascii == '>' && count % 4 == 0 && count >= 8;
 }
 
+// What lies around [from, to): the first character on each side that `accepted` refuses, within
+// `most` characters (`edge` where the data ends, `too_far` past `most`), and whether an accepted
+// character on either side is a digit.
+struct Surroundings {
+  static constexpr int edge = -2, too_far = -3;
+  int before = edge, after = edge;
+  bool digit = false;
+};
+
+template <class Accepted>
+Surroundings surroundings(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, Accepted accepted,
+                          std::size_t most) {
+  Surroundings s;
+  std::size_t n = 0;
+  for (std::size_t at = from; at > 0; at = step_back(b, at, o)) {
+    const int c = char_before(b, at, o);
+    if (!accepted(c) || ++n > most) {
+      s.before = accepted(c) ? Surroundings::too_far : c;
+      break;
+    }
+    s.digit = s.digit || ascii_digit(c);
+  }
+  n = 0;
+  for (std::size_t at = to; at < b.size();) {
+    const Char c = char_at(b, at, o);
+    if (!accepted(c.ascii) || ++n > most) {
+      s.after = accepted(c.ascii) ? Surroundings::too_far : c.ascii;
+      break;
+    }
+    s.digit = s.digit || ascii_digit(c.ascii);
+    at += c.bytes;
+  }
+  return s;
+}
+
 // True when the candidate lies in a bracketed array of numbers with at least one other number in
 // it: "/FontBBox [-451 -316 731 1016]" (+1 316 731 1016), the same in a Type 1 font's braces
 // ("/FontBBox{-451 -316 731 1016}readonly def"), "/Rect [ 72 540.5 212 555 0199 ]". Only digits,
@@ -140,24 +175,8 @@ bool inside_number_array(std::span<const std::byte> b, std::size_t from, std::si
   auto number_char = [](int c) {
     return ascii_digit(c) || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-' || c == '+' || c == '.';
   };
-  constexpr std::size_t most = 4096;  // characters looked at on each side (a font's /Widths)
-  bool other_digit = false;
-  std::size_t at = from, n = 0;
-  int c = char_before(b, at, o);
-  for (; at > 0 && n < most && number_char(c); c = char_before(b, at, o), ++n) {
-    other_digit = other_digit || ascii_digit(c);
-    at = step_back(b, at, o);
-  }
-  if (at == 0 || (c != '[' && c != '{')) return false;
-  const int close = c == '[' ? ']' : '}';
-  at = to;
-  n = 0;
-  Char next = char_at(b, at, o);
-  for (; n < most && number_char(next.ascii); next = char_at(b, at, o), ++n) {
-    other_digit = other_digit || ascii_digit(next.ascii);
-    at += next.bytes;
-  }
-  return next.ascii == close && other_digit;
+  const Surroundings s = surroundings(b, from, to, o, number_char, 4096);  // a font's /Widths is long
+  return s.digit && ((s.before == '[' && s.after == ']') || (s.before == '{' && s.after == '}'));
 }
 
 // True when the candidate, written in space-separated groups, and maybe more numbers after it, is
@@ -203,23 +222,9 @@ bool on_a_line_of_numbers(std::span<const std::byte> b, std::size_t from, std::s
   if (folded.find(' ') == std::string_view::npos) return false;
   // Signed integers only: a point may end a sentence ("call 551 309 1845. 38").
   auto number_char = [](int c) { return ascii_digit(c) || c == ' ' || c == '\t' || c == '-' || c == '+'; };
-  constexpr std::size_t most = 256;
-  bool other_digit = false;
-  std::size_t at = from, n = 0;
-  int c = char_before(b, at, o);
-  for (; at > 0 && n < most && number_char(c); c = char_before(b, at, o), ++n) {
-    other_digit = other_digit || ascii_digit(c);
-    at = step_back(b, at, o);
-  }
-  if (at > 0 && c != '\n' && c != '\r') return false;
-  at = to;
-  n = 0;
-  Char next = char_at(b, at, o);
-  for (; n < most && number_char(next.ascii); next = char_at(b, at, o), ++n) {
-    other_digit = other_digit || ascii_digit(next.ascii);
-    at += next.bytes;
-  }
-  return (at >= b.size() || next.ascii == '\n' || next.ascii == '\r') && other_digit;
+  const Surroundings s = surroundings(b, from, to, o, number_char, 256);
+  auto line_end = [](int c) { return c == Surroundings::edge || c == '\n' || c == '\r'; };
+  return s.digit && line_end(s.before) && line_end(s.after);
 }
 
 // True when the candidate's digits are part of a long run of hexadecimal digits with letters in
