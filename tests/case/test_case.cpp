@@ -359,6 +359,66 @@ TEST(CaseNearness, StreamPositionsComeFromTheForensicPathParser) {
   EXPECT_FALSE(detail::stream_position("12-GZIP-x", 12).container);
 }
 
+// What every Linux image holds in some form, written by the test: licence notices with postal
+// addresses, contract clauses, man-page text with versions, dates and identifiers, and what PDF
+// pages and fonts hold (a drawing's coordinates, a font's bounding box and widths, text arrays
+// with kerning, a CMap's rows). None of it is a phone number.
+std::string system_like_content() {
+  return "Free Software Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA\n"
+         "59 Temple Place, Suite 330, Boston, MA  02111-1307  USA\n"
+         "Rights in Technical Data and Computer Software clause at DFARS 252.227-7013 and FAR 52.227-19.\n"
+         "Use, duplication or disclosure is subject to DFARS 252.227-7014 (a)(1).\n"
+         "ls(1) GNU coreutils 9.1 2022-09-20; pdfTeX beta-0.75.0-2013031401 (TeX Live 2013)\n"
+         "Message-Id: <dcda0127-2f45-93a3-0736-27259a33bffa@example.org> hash 82563aa0396805008059e3a96c2bf30b59c5\n"
+         "/FontBBox[-451 -316 731 1016]/Ascent 1016\n/FontBBox{-454 -308 734 1039}readonly def\n"
+         "/Widths [ 278 252 1761 374 1762 497 1763 620 1764 742 212 555 0199 250 ]\n"
+         "q 1 0 0 1 72 720 cm 643.406 1363 m\n954.871 1363 l\nS 0 0 100 100 re 20 20 60 60 re f\n"
+         "BT /F1 9.598 Tf [(03/21/95)-525(10:00)-1050(6.0)]TJ [(01)-750(02)-750(03)]TJ (2147483647)Tj ET\n"
+         "7 337 20 367 21 533 24 563\n25 739 28 774\n31 802 33 900\n"
+         "1196 504 1197 1207 515 1208[430]1209 1213 613 1214[449]1215\n"
+         "digits 0123456789 fill 03.03.03.03.03 1111111111\n";
+}
+
+// Two unrelated devices whose images hold the same system-like content, as text and inside a
+// deflated stream (as PDFs keep it), each with one phone of its own: the case links them through
+// no phone number, and each device's own number is still found.
+TEST(CaseOfUnrelatedDevices, SystemLikeContentLinksThemThroughNoPhone) {
+  TempDir dir;
+  const std::string text = system_like_content();
+  uLongf size = compressBound(text.size());
+  std::string deflated(size, '\0');
+  compress2(reinterpret_cast<Bytef*>(deflated.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(), 9);
+  deflated.resize(size);
+  const std::map<std::string, std::string> own = {{"laptop", "+33 6 12 34 56 78"}, {"phone", "+49 30 901820"}};
+  std::string folders;
+  unsigned seed = 77;
+  for (const auto& [name, number] : own) {
+    auto bytes = random_bytes(1 << 20, seed++);
+    auto put = [&](std::uint64_t offset, const std::string& s) { std::memcpy(bytes.data() + offset, s.data(), s.size()); };
+    put(seed * 1000, text);
+    put(300000 + seed * 512, deflated);
+    put(600000, " call " + number + " now ");
+    write_file(dir.evidence(name + ".raw"), bytes);
+    auto r = run(cli() + " scan " + q(dir.evidence(name + ".raw")) + " -o " + q(dir / name) +
+                 " --carve none --block-hash none --hash md5 -q");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string phones = read_text(dir / name / "features" / "phone.txt");
+    EXPECT_NE(phones.find(number), std::string::npos) << name << ": its own number is not found:\n" << phones;
+    folders += " " + q(dir / name);
+  }
+  auto r = run(cli() + " case build" + folders + " -o " + q(dir / "case.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(cli() + " case correlate " + q(dir / "case.db") + " -o " + q(dir / "report") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream shared(read_text(dir / "report" / "shared_identifiers.jsonl"));
+  std::size_t lines = 0;
+  for (std::string line; std::getline(shared, line); ++lines) {
+    const json j = json::parse(line);
+    EXPECT_NE(j.value("type", ""), "phone") << "a phone links the unrelated devices: " << line;
+  }
+  EXPECT_GE(lines, 1u);  // the header
+}
+
 TEST_F(Case, BadInputIsOneLineAndTheDocumentedExitCode) {
   TempDir other;
   auto one_line = [](const CommandResult& r) {
