@@ -324,7 +324,7 @@ bool mixed_point_separators(std::string_view folded) {
   return folded.find('.') != std::string_view::npos && folded.find_first_of(" -") != std::string_view::npos;
 }
 
-// True when a phone-valid candidate [from, to) is data that only looks like a number:
+// True when a phone-valid (or Luhn-valid) candidate [from, to) is data that only looks like a number:
 //  - a US ZIP+4 after a state's code (validators.hpp: us_zip_plus4);
 //  - digits that continue a decimal number: '.' and a digit right after them ("551.309 1845.38",
 //    the coordinates of a PDF drawing, read as +1 551 309 1845) or a digit and '.' right before
@@ -342,16 +342,19 @@ bool mixed_point_separators(std::string_view folded) {
 //    digits of a long hexadecimal run with letters (inside_hex_run), a stretch of a line that holds
 //    only numbers (on_a_line_of_numbers), PDF kerning between strings (pdf_kerning), a hyphen
 //    that joins the candidate to a number or a delimiter before it (joined_by_a_hyphen).
-bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded) {
+// A Luhn-checked number (a payment card, an IMEI) gets the same checks but the postal code's and
+// the patterned digits' (test cards such as 4111 1111 1111 1111 are written in examples).
+bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o, std::string_view folded,
+                    bool phone) {
   static constexpr char white[] = {' ', '\n', '\r', '\t'};
-  if (folded.size() == 10 && us_zip_plus4(text_before(b, from, o, 16), folded)) return true;
+  if (phone && folded.size() == 10 && us_zip_plus4(text_before(b, from, o, 16), folded)) return true;
   if (followed_by(b, to, o, '.') || preceded_by(b, from, o, '.')) return true;
   const int after = char_at(b, to, o).ascii;
   if (folded.find(' ') != std::string_view::npos &&
       (after == '[' || after == ']' || std::ranges::any_of(white, [&](char w) { return followed_by(b, to, o, w); })) &&
       std::ranges::any_of(white, [&](char w) { return preceded_by(b, from, o, w); }))
     return true;
-  if (mixed_point_separators(folded) || patterned_digits(folded) || several_parenthesised_groups(folded) ||
+  if (mixed_point_separators(folded) || (phone && patterned_digits(folded)) || several_parenthesised_groups(folded) ||
       integer_limit(folded) || pdf_kerning(b, to, o, folded) || joined_by_a_hyphen(b, from, o, folded))
     return true;
   return inside_glyph_string(b, from, to, o, folded) || inside_number_array(b, from, to, o) ||
@@ -615,8 +618,9 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       ++tries;
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());
-      if (validation.valid && rule.validator == Validator::phone && number_is_data(buffer, start, end, v.emit, d.folded))
-        validation = Validation{};  // a postal code, a decimal number, a row of numbers, glyph ids: not a phone
+      const bool number = rule.validator == Validator::phone || rule.validator == Validator::luhn;
+      if (validation.valid && number && number_is_data(buffer, start, end, v.emit, d.folded, rule.validator == Validator::phone))
+        validation = Validation{};  // a postal code, a decimal number, a row of numbers, glyph ids: not a phone, not a card
       if (!validation.valid && (!keep_invalid_ || kept)) continue;
       std::size_t length = d.starts[std::min(validation.length, d.folded.size())];
       const std::size_t width = max_char_bytes(v.emit);
