@@ -8,6 +8,7 @@
 #include "host/case/case_db.hpp"
 #include "host/case/correlate.hpp"
 #include "host/case/report.hpp"
+#include "host/cli/command_line.hpp"
 #include "host/sinks/output_dir.hpp"
 #include "host/util/text.hpp"
 #include "trawl/trawl.hpp"
@@ -35,22 +36,6 @@ Usage:
 Schema and outputs: docs/case-database.md.
 )";
 
-// Options plus one positional name (hidden from --help) that takes `positional_count` words.
-template <class T>
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc, const char* positional_name,
-                        int positional_count, T* positional_value) {
-  po::options_description hidden;
-  hidden.add_options()(positional_name, po::value(positional_value));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add(positional_name, positional_count);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  return vm;
-}
-
 int run_build(const std::vector<std::string>& args) {
   std::vector<std::string> folders;
   std::string output;
@@ -64,7 +49,7 @@ int run_build(const std::vector<std::string>& args) {
       ("append", po::bool_switch(&options.append), "add the folders to an existing case database (a device already in it is an error)")
       ("resume", po::bool_switch(&options.resume), "add the folders whose device is not in the case yet (after a killed build)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
-  auto vm = parse(args, desc, "folder", -1, &folders);
+  auto vm = parse_command_line(args, desc, "folder", -1, &folders);
   if (vm.count("help")) {
     std::cout << desc
               << "\nEach OUTDIR is the output folder of one `trawl scan` (one device). The device's label\n"
@@ -108,7 +93,7 @@ int run_correlate(const std::vector<std::string>& args) {
       ("top", po::value(&report_options.top), "identifiers in the report's bar chart and matrix (default 30)")
       ("table-rows", po::value(&report_options.table_rows), "rows of each table in the report (default 500)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing on success");
-  auto vm = parse(args, desc, "database", 1, &database);
+  auto vm = parse_command_line(args, desc, "database", 1, &database);
   if (vm.count("help")) {
     std::cout << desc
               << "\nWrites DIR/shared_identifiers.csv|.jsonl, DIR/phone_near_adid.csv|.jsonl,\n"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "host/cli/command_line.hpp"
 #include "host/hashing/algorithms.hpp"
 #include "host/known/block_db.hpp"
 #include "host/known/hash_set.hpp"
@@ -13,23 +14,6 @@
 namespace po = boost::program_options;
 
 namespace trawl::cli {
-namespace {
-
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc, const char* positional_name,
-                        std::vector<std::string>& positional_values) {
-  po::options_description hidden;
-  hidden.add_options()(positional_name, po::value(&positional_values));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add(positional_name, -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
-  return vm;
-}
-
-}  // namespace
 
 int run_hashset(const std::vector<std::string>& args) {
   if (args.empty() || args[0] != "import") {
@@ -48,7 +32,7 @@ int run_hashset(const std::vector<std::string>& args) {
       ("set", po::value(&set), "the set's name (default: each input's file name without extension)")
       ("label", po::value(&label), "known-good (default), known-bad or custom")
       ("format", po::value(&format), "auto (default), rds3 (NSRL SQLite), rds2 (NSRLFile.txt), hashdeep or sum");
-  const auto vm = parse({args.begin() + 1, args.end()}, desc, "file", files);
+  const auto vm = parse_command_line({args.begin() + 1, args.end()}, desc, "file", -1, &files);
   if (vm.count("help")) {
     std::cout << desc
               << "\nReads NSRL RDSv3 (SQLite, FILE table), NSRL RDS 2.x (NSRLFile.txt), hashdeep lists and\n"
@@ -88,7 +72,7 @@ int run_hashdb(const std::vector<std::string>& args) {
       ("hash", po::value(&hash), "md5, sha1 or sha256 (default sha256)")
       ("max-files", po::value(&options.max_files), "a block in more files than this is common, not probative (default 8)")
       ("min-entropy", po::value(&options.min_entropy), "blocks below this many bits per byte are not probative (default 3.0)");
-  const auto vm = parse({args.begin() + 1, args.end()}, desc, "input", inputs);
+  const auto vm = parse_command_line({args.begin() + 1, args.end()}, desc, "input", -1, &inputs);
   if (vm.count("help")) {
     std::cout << desc
               << "\nHashes every whole block of every file (folders are walked recursively). Blocks that prove\n"

@@ -15,6 +15,7 @@
 #include "host/cli/bench.hpp"
 #include "host/cli/case_command.hpp"
 #include "host/cli/choice_option.hpp"
+#include "host/cli/command_line.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/evidence.hpp"
 #include "host/cli/known_command.hpp"
@@ -236,15 +237,7 @@ int run_scan(const std::vector<std::string>& args) {
       "no-file-hashes", po::bool_switch(&no_file_hashes), "do not hash the file systems' files (files/report.xml)")(
       "carve-unallocated-only", po::bool_switch(&options.carve.unallocated_only),
       "carve only from bytes that no allocated file holds (needs --fs auto)");
-  po::options_description hidden;
-  hidden.add_options()("image", po::value(&images));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("image", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = trawl::cli::parse_command_line(args, desc, "image", -1, &images);
   if (vm.count("help")) {
     std::cout << desc << scan_examples;
     return 0;
@@ -331,15 +324,7 @@ int run_verify(const std::vector<std::string>& args) {
       ("expect,e", po::value(&expect), "hashes.txt or summary.json of an earlier scan, or *sum/--tag lines "
                                         "(default for E01: the hashes stored in the image)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing; the exit code tells (0 match, 6 mismatch)");
-  po::options_description hidden;
-  hidden.add_options()("image", po::value(&image));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("image", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = trawl::cli::parse_command_line(args, desc, "image", 1, &image);
   if (vm.count("help")) {
     std::cout << desc << "\nExamples:\n  trawl verify disk.raw --expect out/hashes.txt\n  trawl verify disk.E01\n";
     return 0;
@@ -391,15 +376,7 @@ int run_blocks(const std::vector<std::string>& args) {
   desc.add_options()
       ("help,h", "this help")
       ("limit", po::value(&limit), "print at most N blocks");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = trawl::cli::parse_command_line(args, desc, "file", 1, &file);
   if (vm.count("help")) {
     std::cout << desc
               << "\nPrints one line per block: offset, length and digest, tab-separated, after a\n"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "host/cli/command_line.hpp"
 #include "host/cli/commands.hpp"
 #include "host/merge/merge.hpp"
 #include "trawl/trawl.hpp"
@@ -23,15 +24,7 @@ int run_merge(const std::vector<std::string>& args) {
       ("hashes", po::value(&hashes), "take the image hashes from this whole-image scan's folder (a hash-only run beside the parts)")
       ("force", po::bool_switch(&force), "write into an output folder that is not empty")
       ("quiet,q", po::bool_switch(&quiet), "print nothing");
-  po::options_description hidden;
-  hidden.add_options()("part", po::value(&parts));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("part", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, desc, "part", -1, &parts);
   if (vm.count("help")) {
     std::cout << desc
               << "\nJoins the output folders of `trawl scan --range` runs of one image (any order) into the\n"
