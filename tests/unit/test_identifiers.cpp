@@ -81,10 +81,20 @@ std::multimap<std::string, std::string> by_type(const std::vector<Feature>& feat
   return out;
 }
 
-// Fails for each phone number the built-in rules report in `text`.
-void expect_no_phone(const std::string& text) {
+// Fails for each identifier of `type` the built-in rules report in `text`.
+void expect_none(const std::string& type, const std::string& text) {
   for (const auto& f : scan_text(text))
-    if (builtin().rules()[f.rule].type == "phone") ADD_FAILURE() << "phone " << f.validation.normalised << " from " << f.raw;
+    if (builtin().rules()[f.rule].type == type) ADD_FAILURE() << type << " " << f.validation.normalised << " from " << f.raw;
+}
+
+void expect_no_phone(const std::string& text) { expect_none("phone", text); }
+
+// Data that only looks like numbers of `type`, in each of its encoded forms, yields none; each of
+// `numbers`, written as people write them, yields exactly one.
+void expect_data_not_numbers(const std::string& type, std::initializer_list<std::string> data,
+                             std::initializer_list<std::string> numbers) {
+  for (const auto& text : data) expect_none(type, text);
+  for (const auto& text : numbers) EXPECT_EQ(by_type(scan_text(text)).count(type), 1u) << text;
 }
 
 TEST(Pattern, EmitsUtf16AndFullWidthForms) {
@@ -181,9 +191,8 @@ TEST(Scanner, AUsZipPlus4AfterAStateIsAPostalCodeNotAPhone) {
 // decimal number on either side are not a phone; a full stop that ends a sentence changes nothing.
 TEST(Scanner, DigitsOfDecimalNumbersAreNotPhones) {
   const std::string drawing = "q 1 0 0 1 72 720 cm 551.309 1845.38 m 212.555 0199.25 l 0.5513091845 w S Q\n";
-  for (const auto& text : {drawing, utf16le(drawing)}) expect_no_phone(text);
-  for (const std::string text : {"call 212.555.0199.", "call 212.555.0199. Or", "fr: 06.12.34.56.78.\n", "551 309 1845. 38"})
-    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+  expect_data_not_numbers("phone", {drawing, utf16le(drawing)},
+                          {"call 212.555.0199.", "call 212.555.0199. Or", "fr: 06.12.34.56.78.\n", "551 309 1845. 38"});
 }
 
 // A row of numbers (a PDF font's /Widths, a table of measurements) is not a phone number however
@@ -191,9 +200,8 @@ TEST(Scanner, DigitsOfDecimalNumbersAreNotPhones) {
 // whole, still is.
 TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
   const std::string widths = "/Widths [ 278 252 1761 374 1762 497 1763 620 1764 742 212 555 0199 250 ]\n";
-  for (const auto& text : {widths, utf16le(widths)}) expect_no_phone(text);
-  for (const std::string text : {"tel 212 555 0199 24h", "212 555 0199 and 7 more", "12 is 212 555 0199"})
-    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+  expect_data_not_numbers("phone", {widths, utf16le(widths)},
+                          {"tel 212 555 0199 24h", "212 555 0199 and 7 more", "12 is 212 555 0199"});
   EXPECT_EQ(by_type(scan_text("0612345678 0698765432 0611223344")).count("phone"), 3u);
 }
 
@@ -201,9 +209,8 @@ TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
 // inside them are not phones; a number in angle brackets that is not such a string still is.
 TEST(Scanner, DigitsOfAPdfGlyphStringAreNotAPhone) {
   const std::string text = "BT /F1 12 Tf [<0925>-51<01570233029a>12<01a8>4<0157>] TJ [<026802650265>-550<026e026c>] TJ ET\n";
-  for (const auto& t : {text, utf16le(text)}) expect_no_phone(t);
-  for (const std::string t : {"Jean <0612345678>", "<06 12 34 56 78>", "<+33612345678>", "tel <0612345678a>"})
-    EXPECT_EQ(by_type(scan_text(t)).count("phone"), 1u) << t;
+  expect_data_not_numbers("phone", {text, utf16le(text)},
+                          {"Jean <0612345678>", "<06 12 34 56 78>", "<+33612345678>", "tel <0612345678a>"});
 }
 
 // What a PDF holds besides text, and clause numbers: a font's bounding box (an array of numbers),
@@ -222,13 +229,12 @@ TEST(Scanner, ArraysCoordinatesClausesAndFillPatternsAreNotPhones) {
                            "q 864 70 120 500\nre W n\n1196 504 1197 1207 515 1208[430]1209\n"
                            "(TeX Live 2013) beta-0.75.0-2013031401 [<>-469.6171875<0925>]\n"
                            "A5678901234 05-04-04-04-04 13313313313\n";
-  for (const auto& text : {data, utf16le(data), fullwidth_utf8(data)}) expect_no_phone(text);
-  for (const std::string text :
-       {"Y&Y, Inc. (508) 371-3286. All", "tel +1 212.555.0199 24h", "fr: 06.12.34.56.78\n", "call [212 555 0199]", "[0612345678]",
-        "tel 252 227 7013 x", "+45 20 20 60 60 ring", "(212) 555-0199 (office)", "06 12 34 56 78 le matin",
-        "Tel:\n212 555 0199\nFax", "id a1 0612345678", "0612345678 abcdef", "\n212 555 0199\n", "\n+33 6 12 34 56 78\n",
-        "(212)-555-0199", "tel - 0612345678", "a-0612345678", "QualiType 1-800-950-2921 to"})
-    EXPECT_EQ(by_type(scan_text(text)).count("phone"), 1u) << text;
+  expect_data_not_numbers(
+      "phone", {data, utf16le(data), fullwidth_utf8(data)},
+      {"Y&Y, Inc. (508) 371-3286. All", "tel +1 212.555.0199 24h", "fr: 06.12.34.56.78\n", "call [212 555 0199]", "[0612345678]",
+       "tel 252 227 7013 x", "+45 20 20 60 60 ring", "(212) 555-0199 (office)", "06 12 34 56 78 le matin",
+       "Tel:\n212 555 0199\nFax", "id a1 0612345678", "0612345678 abcdef", "\n212 555 0199\n", "\n+33 6 12 34 56 78\n",
+       "(212)-555-0199", "tel - 0612345678", "a-0612345678", "QualiType 1-800-950-2921 to"});
 }
 
 // A Luhn-valid stretch of a row of numbers or of a decimal fraction is not a payment card (the
@@ -237,12 +243,8 @@ TEST(Scanner, ArraysCoordinatesClausesAndFillPatternsAreNotPhones) {
 TEST(Scanner, RowsOfNumbersAndDecimalsAreNotCards) {
   const std::string data = " 1191 2466 1193 2605 1192 2753 1194 2902 1195 3092\n1770 4006 1773 4039 1774 4075 1777 4108\n"
                            "0.36470588235294 0.6274509803922 0.36470588235294 rg\n";
-  for (const auto& text : {data, utf16le(data), fullwidth_utf8(data)}) {
-    auto found = by_type(scan_text(text));
-    EXPECT_EQ(found.count("card"), 0u) << found.find("card")->second;
-  }
-  for (const std::string text : {"card 4111 1111 1111 1111.", "cc=4539148803436467;", "Visa: 4539 1488 0343 6467\n"})
-    EXPECT_EQ(by_type(scan_text(text)).count("card"), 1u) << text;
+  expect_data_not_numbers("card", {data, utf16le(data), fullwidth_utf8(data)},
+                          {"card 4111 1111 1111 1111.", "cc=4539148803436467;", "Visa: 4539 1488 0343 6467\n"});
 }
 
 TEST(Scanner, EmailUrlAdsIbanCards) {
