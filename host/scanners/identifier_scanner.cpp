@@ -246,11 +246,17 @@ bool inside_hex_run(std::span<const std::byte> b, std::size_t from, std::size_t 
   return letter && run >= 8;
 }
 
-// True when the candidate's digits are a well-known integer limit ("(2147483647)Tj": INT_MAX).
-bool integer_limit(std::string_view folded) {
+// The candidate's digits, without its separators.
+std::string digits_of(std::string_view folded) {
   std::string digits;
   for (char c : folded)
     if (ascii_digit(static_cast<unsigned char>(c))) digits += c;
+  return digits;
+}
+
+// True when the candidate's digits are a well-known integer limit ("(2147483647)Tj": INT_MAX).
+bool integer_limit(std::string_view folded) {
+  const std::string digits = digits_of(folded);
   return digits == "2147483647" || digits == "2147483648" || digits == "4294967295" || digits == "4294967296";
 }
 
@@ -261,11 +267,9 @@ bool several_parenthesised_groups(std::string_view folded) { return std::count(f
 // True when the candidate's digits, past at most two leading ones, repeat a group of one to three
 // digits ("03.03.03.03.03", "1111111111", "8393939393", "05-04-04-04-04", "2022022026") or all
 // count up or down, 9 turning to 0 ("0123456789", "5678901234"): a fill pattern, a font's digit
-// glyphs or a placeholder, not somebody's number.
+// glyphs or a made-up example, not somebody's number.
 bool patterned_digits(std::string_view folded) {
-  std::string digits;
-  for (char c : folded)
-    if (ascii_digit(static_cast<unsigned char>(c))) digits += c;
+  const std::string digits = digits_of(folded);
   auto periodic = [](std::string_view d, std::size_t period) {
     for (std::size_t i = period; i < d.size(); ++i)
       if (d[i] != d[i - period]) return false;
