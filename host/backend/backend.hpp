@@ -48,7 +48,8 @@ inline constexpr std::uint32_t known_no_match = 0xffffffffu;
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual std::string_view name() const = 0;
+  virtual BackendKind kind() const = 0;  // cpu, cuda or emulated
+  std::string_view name() const { return to_string(kind()); }
   // Chunk buffers for the reader: pinned memory where the backend copies to a device.
   virtual HostBuffer allocate_host(std::size_t size) { return allocate_aligned(size); }
   // How many threads should call the backend at once.

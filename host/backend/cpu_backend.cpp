@@ -13,7 +13,7 @@ class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(unsigned threads)
       : workers_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
-  std::string_view name() const override { return "cpu"; }
+  BackendKind kind() const override { return BackendKind::cpu; }
   unsigned workers() const override { return workers_; }
 
   void hash_blocks(std::span<const std::byte> page, std::uint32_t block_size, std::span<const BlockDigestRequest> requests,

@@ -55,7 +55,7 @@ class KernelInput {
 class EmulatedBackend final : public Backend {
  public:
   explicit EmulatedBackend(unsigned threads) : workers_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
-  std::string_view name() const override { return "emulated"; }
+  BackendKind kind() const override { return BackendKind::emulated; }
   unsigned workers() const override { return workers_; }
 
   std::shared_ptr<const DeviceCopy> upload(const Chunk& chunk) override {

@@ -225,7 +225,8 @@ StageResult scan_stage(const std::string& name, const Source& source, BackendKin
   std::string what = "trawl scan";
   for (const auto& h : options.image_hashes) what += " " + h;
   for (const auto& h : options.block_hashes) what += " + " + h + " blocks";
-  what += " on " + report.backend + ", from " + (name == "scan.memory" ? std::string("memory") : report.image);
+  what += " on " + std::string(to_string(report.backend)) + ", from " +
+          (name == "scan.memory" ? std::string("memory") : report.image);
   return {name, what, report.wall_seconds > 0 ? report.image_size / report.wall_seconds / 1e9 : 0, report.wall_seconds,
           report.image_size, 0};
 }

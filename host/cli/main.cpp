@@ -104,7 +104,7 @@ void print_verification(const trawl::ScanReport& r) {
 void print_report(const trawl::ScanReport& r, const fs::path& out) {
   std::printf("image     %s (%s, %llu bytes)\n", r.image.c_str(), r.source_kind.c_str(),
               static_cast<unsigned long long>(r.image_size));
-  std::printf("backend   %s\n", r.backend.c_str());
+  std::printf("backend   %s\n", std::string(trawl::to_string(r.backend)).c_str());
   std::printf("read      %llu bytes in %.2f s (%.0f MB/s)\n", static_cast<unsigned long long>(r.bytes_read),
               r.wall_seconds, r.wall_seconds > 0 ? r.image_size / r.wall_seconds / 1e6 : 0.0);
   for (const auto& d : r.image_hashes) std::printf("%-9s %s\n", d.algorithm.c_str(), d.hex.c_str());

@@ -32,6 +32,17 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::filesystem::
   }
 }
 
+// The verdict a reported file carries: a walk's (never not_this_format, which is not reported).
+CarveVerdict reported_verdict(carvers::Verdict v) {
+  switch (v) {
+    case carvers::Verdict::valid: return CarveVerdict::valid;
+    case carvers::Verdict::truncated: return CarveVerdict::truncated;
+    case carvers::Verdict::corrupt:
+    case carvers::Verdict::not_this_format: break;
+  }
+  return CarveVerdict::corrupt;
+}
+
 }  // namespace
 
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) {
@@ -282,7 +293,7 @@ void CarveStage::carve_candidate(std::span<const std::byte> resident, std::uint6
   job.file.length = length;
   job.file.type = spec.type;
   job.file.subtype = carve.subtype.empty() ? spec.type : carve.subtype;
-  job.file.verdict = carvers::to_string(carve.verdict);
+  job.file.verdict = reported_verdict(carve.verdict);
   job.file.note = carve.note;
   job.file.runs = std::move(runs);
   job.file.reassembled = !job.file.runs.empty();

@@ -213,7 +213,7 @@ ScanReport Engine::scan(const Source& source, const ImageJob& job, Observer* cal
   Failure failure;
   RunContext run(options, job, source, backend, report, log, observer, failure, times);
   for (const auto& w : warnings) run.notify("warning: " + w);
-  report.backend = std::string(backend.name());
+  report.backend = backend.kind();
   report.backend_notice = impl_->backend.notice;
   if (!report.backend_notice.empty()) run.notify(report.backend_notice);
   if (observer) observer->on_record(image_record(report, source.paths()).dump());

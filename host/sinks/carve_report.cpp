@@ -43,7 +43,7 @@ std::string carve_dfxml(const ScanReport& r, const ScanOptions& o, const std::st
     x += "    <hashdigest type=\"md5\">" + f.md5 + "</hashdigest>\n";
     x += "    <hashdigest type=\"sha256\">" + f.sha256 + "</hashdigest>\n";
     x += "    <trawl:carve type=\"" + xml_escape(f.type) + "\" subtype=\"" + xml_escape(f.subtype) + "\" verdict=\"" +
-         xml_escape(f.verdict) + "\"";
+         std::string(to_string(f.verdict)) + "\"";
     if (f.parent) x += " parent_img_offset=\"" + std::to_string(*f.parent) + "\"";
     if (f.reassembled) x += " reassembled=\"true\"";
     if (!f.note.empty()) x += " note=\"" + xml_escape(f.note) + "\"";
@@ -80,7 +80,9 @@ CarvedFile carved_file_from_record(const nlohmann::json& j) {
   f.length = j.value("length", 0ull);
   f.type = j.value("type", "");
   f.subtype = j.value("subtype", "");
-  f.verdict = j.value("verdict", "");
+  if (!parse_choice(j.value("verdict", ""), f.verdict))
+    throw Error(ErrorKind::input,
+                "a carved_file record's verdict is not " + choice_names(CarveVerdict{}) + ": " + j.value("verdict", ""));
   f.note = j.value("note", "");
   f.file = j.value("file", "");
   f.md5 = j.value("md5", "");
@@ -100,9 +102,16 @@ CarvedFile carved_file_from_record(const nlohmann::json& j) {
 }
 
 nlohmann::json carved_file_record(const std::string& image, const CarvedFile& f) {
-  nlohmann::json j{{"record", "carved_file"}, {"image", image},   {"offset", f.offset},   {"length", f.length},
-                   {"type", f.type},          {"subtype", f.subtype}, {"verdict", f.verdict}, {"file", f.file},
-                   {"md5", f.md5},            {"sha256", f.sha256}};
+  nlohmann::json j{{"record", "carved_file"},
+                   {"image", image},
+                   {"offset", f.offset},
+                   {"length", f.length},
+                   {"type", f.type},
+                   {"subtype", f.subtype},
+                   {"verdict", to_string(f.verdict)},
+                   {"file", f.file},
+                   {"md5", f.md5},
+                   {"sha256", f.sha256}};
   j["parent"] = f.parent ? nlohmann::json(*f.parent) : nlohmann::json(nullptr);
   if (!f.note.empty()) j["note"] = f.note;
   if (f.known) j["known"] = {{"set", f.known->set}, {"label", f.known->label}, {"name", f.known->name}};

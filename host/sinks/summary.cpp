@@ -23,10 +23,15 @@ nlohmann::json summary_json(const ScanReport& r, const ScanOptions& o, const Run
       {"image", {{"path", r.image}, {"kind", r.source_kind}, {"size", r.image_size}}},
       {"device", {{"label", r.label}, {"notes", r.notes}}},
       {"range", {{"offset", r.range.offset}, {"length", r.range.length}}},
-      {"backend", {{"name", r.backend}, {"notice", r.backend_notice}}},
+      {"backend", {{"name", to_string(r.backend)}, {"notice", r.backend_notice}}},
       {"options",
-       {{"page_size", o.page_size}, {"margin", o.margin}, {"buffers", o.buffers}, {"threads", o.threads},
-        {"block_size", o.block_size}, {"sector_size", o.sector_size}, {"image_hashes", o.image_hashes},
+       {{"page_size", o.page_size},
+        {"margin", o.margin},
+        {"buffers", o.buffers},
+        {"threads", o.threads},
+        {"block_size", o.block_size},
+        {"sector_size", o.sector_size},
+        {"image_hashes", o.image_hashes},
         {"block_hashes", o.block_hashes}}},
       {"bytes_read", r.bytes_read},
       {"bad_ranges", bad},
@@ -43,7 +48,7 @@ nlohmann::json summary_json(const ScanReport& r, const ScanOptions& o, const Run
 }
 
 nlohmann::json image_record(const ScanReport& r, const std::vector<std::string>& files) {
-  return {{"record", "image"}, {"image", r.image}, {"kind", r.source_kind}, {"files", files}, {"backend", r.backend}};
+  return {{"record", "image"}, {"image", r.image}, {"kind", r.source_kind}, {"files", files}, {"backend", to_string(r.backend)}};
 }
 
 nlohmann::json bad_range_record(const std::string& image, const ByteRange& range) {

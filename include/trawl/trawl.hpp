@@ -70,20 +70,27 @@ enum class BackendKind { automatic, cpu, cuda, emulated };  // "auto", "cpu", "c
 enum class CarveMode { validated, headers };                // "validated", "headers"
 enum class PrefilterMode { automatic, emulated, off };      // "auto", "emulated", "off"
 enum class FileSystemMode { automatic, off };               // "auto", "off"
+// A carved file's verdict (CarvedFile::verdict): its structure was walked to its end and every check
+// passed; it is consistent as far as it goes but the image, a bad sector or the size limit ends it
+// first; or a check failed on the way.
+enum class CarveVerdict { valid, truncated, corrupt };  // "valid", "truncated", "corrupt"
 std::string_view to_string(BackendKind choice) noexcept;
 std::string_view to_string(CarveMode choice) noexcept;
 std::string_view to_string(PrefilterMode choice) noexcept;
 std::string_view to_string(FileSystemMode choice) noexcept;
+std::string_view to_string(CarveVerdict choice) noexcept;
 // Sets `choice` to the one named `name`; false (and `choice` unchanged) when none has that name.
 bool parse_choice(std::string_view name, BackendKind& choice) noexcept;
 bool parse_choice(std::string_view name, CarveMode& choice) noexcept;
 bool parse_choice(std::string_view name, PrefilterMode& choice) noexcept;
 bool parse_choice(std::string_view name, FileSystemMode& choice) noexcept;
+bool parse_choice(std::string_view name, CarveVerdict& choice) noexcept;
 // The names of a choice's values, for messages: "auto, cpu, cuda or emulated".
 std::string choice_names(BackendKind);
 std::string choice_names(CarveMode);
 std::string choice_names(PrefilterMode);
 std::string choice_names(FileSystemMode);
+std::string choice_names(CarveVerdict);
 
 // A half-open byte range [offset, offset + length) of the image.
 struct ByteRange {
@@ -251,7 +258,7 @@ struct CarvedFile {
   std::uint64_t length = 0;
   std::string type;          // the carver: "jpeg", "zip", ...
   std::string subtype;       // what the content says it is: "docx", "webp", "mov"; == type when nothing more
-  std::string verdict;       // "valid", "truncated" or "corrupt"
+  CarveVerdict verdict = CarveVerdict::valid;
   std::string note;          // why, when not valid
   std::string file;          // path relative to the output folder; empty when nothing was written
   std::string md5, sha256;   // of the carved bytes (lowercase hex)
@@ -338,7 +345,7 @@ struct ScanReport {
   std::string notes;          // ImageJob::notes
   ByteRange range;            // the pages scanned: the whole image unless ImageJob::range said otherwise
   std::string source_kind;    // Source::kind()
-  std::string backend;        // the backend that ran: "cpu" or "cuda"
+  BackendKind backend = BackendKind::cpu;  // the backend that ran: cpu, cuda or emulated (never automatic)
   std::string backend_notice; // why auto fell back to the CPU, or empty
   std::uint64_t image_size = 0;
   std::uint64_t bytes_read = 0;           // bytes delivered by the source (bad sectors excluded)

@@ -58,6 +58,12 @@ TEST(BackendChoice, ChoiceNamesReadBackAndAnUnknownOneNamesTheChoices) {
   EXPECT_EQ(to_string(BackendKind::automatic), "auto");
   EXPECT_EQ(choice_names(BackendKind{}), "auto, cpu, cuda or emulated");
   EXPECT_EQ(choice_names(CarveMode{}), "validated or headers");
+  for (auto verdict : {CarveVerdict::valid, CarveVerdict::truncated, CarveVerdict::corrupt}) {
+    CarveVerdict back = verdict == CarveVerdict::valid ? CarveVerdict::corrupt : CarveVerdict::valid;
+    EXPECT_TRUE(parse_choice(to_string(verdict), back)) << to_string(verdict);
+    EXPECT_EQ(back, verdict);
+  }
+  EXPECT_EQ(choice_names(CarveVerdict{}), "valid, truncated or corrupt");
   BackendKind unchanged = BackendKind::emulated;
   EXPECT_FALSE(parse_choice("opencl", unchanged));
   EXPECT_EQ(unchanged, BackendKind::emulated);

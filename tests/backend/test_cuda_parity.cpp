@@ -179,8 +179,8 @@ TEST_F(CudaParity, ScanWithCudaWritesTheSameBlockFilesAsWithCpu) {
     o.block_hashes = {"md5", "sha1", "sha256", "xxh64"};
     reports[backend] = scan(source, o);
   }
-  EXPECT_EQ(reports["cuda"].backend, "cuda");
-  EXPECT_EQ(reports["cpu"].backend, "cpu");
+  EXPECT_EQ(reports["cuda"].backend, BackendKind::cuda);
+  EXPECT_EQ(reports["cpu"].backend, BackendKind::cpu);
   ASSERT_EQ(reports["cuda"].image_hashes.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(reports["cuda"].image_hashes[i].hex, reports["cpu"].image_hashes[i].hex);
   for (const char* algorithm : {"md5", "sha1", "sha256", "xxh64"}) {
@@ -267,7 +267,7 @@ TEST_F(CudaParity, BigGeneratedImageGivesIdenticalBlockFilesOnBothBackends) {
     std::cout << "[ " << backend << "     ] " << reports[backend].image_size << " bytes in " << reports[backend].wall_seconds
               << " s\n";
   }
-  EXPECT_EQ(reports["cuda"].backend, "cuda");
+  EXPECT_EQ(reports["cuda"].backend, BackendKind::cuda);
   EXPECT_EQ(reports["cuda"].image_size, *source.size());
   EXPECT_EQ(reports["cuda"].image_hashes.at(0).hex, reports["cpu"].image_hashes.at(0).hex);
   for (const char* algorithm : {"md5", "sha1", "sha256", "xxh64"}) {

@@ -72,7 +72,7 @@ TEST(CarveScan, EveryPlantedFileIsCarvedByteExact) {
     auto it = std::find_if(report.carved.begin(), report.carved.end(), [&](const CarvedFile& f) { return f.offset == p.offset; });
     ASSERT_NE(it, report.carved.end()) << p.name << " at " << p.offset;
     EXPECT_EQ(it->sha256, p.sha256) << p.name;
-    EXPECT_EQ(it->verdict, "valid");
+    EXPECT_EQ(it->verdict, CarveVerdict::valid);
     EXPECT_FALSE(it->parent.has_value()) << p.name;
     auto carved = read_bytes(dir / "o" / it->file);
     EXPECT_EQ(sha256_hex(carved), p.sha256) << it->file;
@@ -179,7 +179,7 @@ TEST(CarveScan, HeadersModeCarvesWhatValidatedModeRejects) {
   o.carve.mode = CarveMode::headers;
   auto report = scan(source, o);
   ASSERT_EQ(report.carved.size(), 1u);
-  EXPECT_EQ(report.carved[0].verdict, "truncated");
+  EXPECT_EQ(report.carved[0].verdict, CarveVerdict::truncated);
   EXPECT_EQ(report.carved[0].length, jpeg.size());
   EXPECT_EQ(report.carve_tally["jpeg"].truncated, 1u);
 }

@@ -79,7 +79,7 @@ TEST(MediaCarving, EveryMediaFileIsCarvedByteExactAndNothingElseAsMedia) {
     }
     EXPECT_EQ(it->length, p.length) << p.name;
     EXPECT_EQ(it->sha256, p.sha256) << p.name;
-    EXPECT_EQ(it->verdict, "valid") << p.name;
+    EXPECT_EQ(it->verdict, CarveVerdict::valid) << p.name;
     EXPECT_FALSE(it->parent.has_value()) << p.name;
     recovered[p.type] += it->sha256 == p.sha256;
   }

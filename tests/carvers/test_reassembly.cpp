@@ -221,7 +221,7 @@ TEST(Reassembly, SplitFilesComeBackByteExactAndNothingWrongIsValid) {
   // Nothing reassembled differs from an original, or from a file inside one (a PNG stored in a
   // JAR that was split is reassembled too); every contiguous file is still carved.
   for (const auto& f : report.carved) {
-    EXPECT_EQ(f.verdict, "valid");
+    EXPECT_EQ(f.verdict, CarveVerdict::valid);
     if (!f.reassembled || img.originals.count(f.sha256)) continue;
     const auto bytes = read_bytes(dir / "o" / f.file);
     EXPECT_TRUE(std::any_of(img.files.begin(), img.files.end(), [&](const auto& o) {

@@ -195,7 +195,7 @@ void expect_split_files_recovered(const Image& img, const ScanReport& report, co
   std::printf("reassembly: %s %d of %zu split files byte-exact\n", what, recovered, img.split.size());
   EXPECT_GE(2 * recovered, static_cast<int>(img.split.size()));
   for (const auto& f : report.carved) {
-    EXPECT_EQ(f.verdict, "valid");
+    EXPECT_EQ(f.verdict, CarveVerdict::valid);
     EXPECT_TRUE(img.originals.count(f.sha256)) << "carved at " << f.offset << " " << f.note;
   }
   for (const auto& w : img.whole) {

@@ -80,7 +80,7 @@ TEST(DeviceChunk, EveryStageReadsOneUploadPerChunkAndTheResultsEqualTheCpuBacken
   const auto cpu = scan(source, evidence.options("cpu"));
 
   ASSERT_EQ(emulated.exit_code(), ExitCode::ok);
-  EXPECT_EQ(emulated.backend, "emulated");
+  EXPECT_EQ(emulated.backend, BackendKind::emulated);
   // Block hashes, identifier prefilter, signature search and known-block lookup all ran...
   for (const char* stage : {"blocks", "identifiers", "carve", "known"})
     EXPECT_TRUE(emulated.stage_seconds.contains(stage)) << stage;

@@ -171,7 +171,7 @@ TEST(Scan, SummaryRecordsTheBackendThatRanAndTheSchema) {
   MemorySource source(test::random_bytes(5000, 14));
   auto report = scan(source, small_options(dir, "s"));
   auto summary = nlohmann::json::parse(test::read_text(dir / "s" / "summary.json"));
-  EXPECT_EQ(report.backend, "cpu");
+  EXPECT_EQ(report.backend, BackendKind::cpu);
   EXPECT_EQ(summary["backend"]["name"], "cpu");
   EXPECT_EQ(summary["schema"], "trawl-summary");
   EXPECT_EQ(summary["schema_version"], 1);

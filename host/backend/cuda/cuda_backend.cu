@@ -140,7 +140,7 @@ class CudaBackend final : public Backend {
     }
   }
 
-  std::string_view name() const override { return "cuda"; }
+  BackendKind kind() const override { return BackendKind::cuda; }
   unsigned workers() const override { return static_cast<unsigned>(lanes_.size()); }
 
   // Pinned chunk buffers: the reader fills them, the lanes DMA straight from them.
