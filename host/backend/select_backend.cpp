@@ -15,7 +15,7 @@ BackendChoice select_backend(BackendKind kind, unsigned threads) {
 #else
   why = "this build has no CUDA backend (configured with TRAWL_CUDA=OFF or without nvcc)";
 #endif
-  if (kind == BackendKind::cuda) throw Error(ErrorKind::options, "--backend cuda: " + why);
+  if (kind == BackendKind::cuda) throw Error(ErrorKind::options, "ScanOptions::backend cuda: " + why);
   return {make_cpu_backend(threads), "using the CPU backend: " + why};
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "host/cli/command_line.hpp"
 #include "host/cli/evidence.hpp"
 #include "host/cli/progress.hpp"
 #include "host/sinks/output_dir.hpp"
@@ -297,9 +298,9 @@ int run_batch(const Engine& engine, const std::vector<BatchImage>& images, const
           display.end_image(slot);
           outcome.status = "failed";
           outcome.exit_code = static_cast<int>(exit_code_of(e.kind()));
-          outcome.error = e.what();
+          outcome.error = in_flag_terms(e.what());
           const std::string who = several ? image.folder.filename().string() + ": " : "";
-          display.locked([&] { std::fprintf(stderr, "trawl: %s%s\n", who.c_str(), e.what()); });
+          display.locked([&] { std::fprintf(stderr, "trawl: %s%s\n", who.c_str(), outcome.error.c_str()); });
           if (e.kind() == ErrorKind::options) halt.store(true);  // the same options would fail for every image
         }
       }

@@ -8,6 +8,10 @@
 
 namespace trawl::cli {
 
+// A library message in the command line's terms: the library names an option by its field
+// ("ScanOptions::page_size must be ..."), the command line by its flag ("--page-size must be ...").
+std::string in_flag_terms(std::string message);
+
 // Parses `args` against `desc` plus the positional option `positional_name` (hidden from --help),
 // which takes `count` words (-1: every word left) into `value`. Throws boost::program_options::error
 // on an unknown option or a bad value (main prints it with "see trawl --help").

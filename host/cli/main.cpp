@@ -436,7 +436,7 @@ int main(int argc, char** argv) {
     if (command == "hashdb") return trawl::cli::run_hashdb(rest);
     throw Error(ErrorKind::options, "unknown command '" + command + "' (see trawl --help)");
   } catch (const Error& e) {
-    std::fprintf(stderr, "trawl: %s\n", e.what());
+    std::fprintf(stderr, "trawl: %s\n", trawl::cli::in_flag_terms(e.what()).c_str());
     return static_cast<int>(trawl::exit_code_of(e.kind()));
   } catch (const po::error& e) {
     std::fprintf(stderr, "trawl: %s (see trawl --help)\n", e.what());

@@ -75,12 +75,12 @@ double byte_entropy(std::span<const std::byte> bytes) {
 
 BlockDbBuildReport build_block_db(const std::vector<fs::path>& inputs, const fs::path& output, const BlockDbBuildOptions& o) {
   if (o.algorithm != HashAlgorithm::md5 && o.algorithm != HashAlgorithm::sha1 && o.algorithm != HashAlgorithm::sha256)
-    throw Error(ErrorKind::options, "--hash must be md5, sha1 or sha256 for a block database");
+    throw Error(ErrorKind::options, "BlockDbBuildOptions::algorithm must be md5, sha1 or sha256 for a block database");
   if (o.block_size < 512 || (o.block_size & (o.block_size - 1)) != 0 || o.block_size > (1u << 24))
-    throw Error(ErrorKind::options, "--block-size must be a power of two between 512 and 16M");
-  if (o.max_files == 0) throw Error(ErrorKind::options, "--max-files must be at least 1");
+    throw Error(ErrorKind::options, "BlockDbBuildOptions::block_size must be a power of two between 512 and 16M");
+  if (o.max_files == 0) throw Error(ErrorKind::options, "BlockDbBuildOptions::max_files must be at least 1");
   if (!(o.min_entropy >= 0 && o.min_entropy <= 8))
-    throw Error(ErrorKind::options, "--min-entropy must be between 0 and 8 bits per byte");
+    throw Error(ErrorKind::options, "BlockDbBuildOptions::min_entropy must be between 0 and 8 bits per byte");
   const std::uint32_t digest_size = info(o.algorithm).digest_size;
   const auto paths = list_inputs(inputs);
   if (paths.size() >= 0xffffffffu) throw Error(ErrorKind::options, "too many files for one block database");

@@ -339,7 +339,7 @@ HashSetLabel parse_label(std::string_view text) {
   if (text == "known-good") return HashSetLabel::known_good;
   if (text == "known-bad") return HashSetLabel::known_bad;
   if (text == "custom") return HashSetLabel::custom;
-  throw Error(ErrorKind::options, "--label must be known-good, known-bad or custom, not '" + std::string(text) + "'");
+  throw Error(ErrorKind::options, "HashSetInput::label must be known-good, known-bad or custom, not '" + std::string(text) + "'");
 }
 
 HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, const fs::path& output) {
@@ -364,7 +364,7 @@ HashSetImportReport import_hash_sets(const std::vector<HashSetInput>& inputs, co
                                     : read_sums(in, collector, set);
       if (in.bad()) throw Error(ErrorKind::input, "cannot read " + what + ": " + errno_text(errno));
     } else {
-      throw Error(ErrorKind::options, "--format must be auto, rds3, rds2, hashdeep or sum, not '" + format + "'");
+      throw Error(ErrorKind::options, "HashSetInput::format must be auto, rds3, rds2, hashdeep or sum, not '" + format + "'");
     }
     if (rows == 0) throw Error(ErrorKind::input, what + " holds no MD5, SHA-1 or SHA-256 hash (read as " + format + ")");
     report.rows += rows;

@@ -217,7 +217,7 @@ MergeReport merge_ranges(const std::vector<fs::path>& folders, const fs::path& o
       bad_part(p, "was carved for other formats");
     if (p.summary.contains("known") && p.summary["known"].value("block_matching", false))
       bad_part(p, "matched known blocks: merge cannot join known-block reports yet (scan the ranges without "
-                  "--known-blocks and match the whole image, or read each part's known/ folder)");
+                  "KnownOptions::block_db and match the whole image, or read each part's known/ folder)");
     if (p.offset != covered)
       bad_part(p, "starts at " + std::to_string(p.offset) + " but the parts before it end at " + std::to_string(covered));
     covered = p.offset + p.length;

@@ -15,7 +15,7 @@ class CarveRun final : public ModuleRun {
     const auto& options = run.options;
     const auto* file_map = run.find<FileSystemMap>(service::file_system_map);
     if (options.carve.unallocated_only && !file_map)
-      run.notify("--carve-unallocated-only: no file system mapped, so every signature hit is carved");
+      run.notify("carving unallocated space only, but no file system is mapped: every signature hit is carved");
     if (!run.source.random_access()) {
       run.report.carve_notice = "carving turned off: it needs a random-access source, not " + std::string(run.source.kind());
       run.notify(run.report.carve_notice);
@@ -56,7 +56,7 @@ class CarveRun final : public ModuleRun {
 std::unique_ptr<Module> make(const ScanOptions& o) {
   const auto carvers = selected_carvers(o.carve);
   if (const std::size_t extent = signature_extent(carvers); o.margin < extent)
-    throw Error(ErrorKind::options, "--margin must be at least " + std::to_string(extent) + " bytes when carving");
+    throw Error(ErrorKind::options, "ScanOptions::margin must be at least " + std::to_string(extent) + " bytes when carving");
   return std::make_unique<ModuleOf<CarveRun>>();
 }
 

@@ -46,8 +46,8 @@ CarveVerdict reported_verdict(carvers::Verdict v) {
 }  // namespace
 
 std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) {
-  if (o.align == 0) throw Error(ErrorKind::options, "--carve-align must be at least 1");
-  if (o.reassemble && o.max_gap < 512) throw Error(ErrorKind::options, "--max-gap must be at least 512 (one sector)");
+  if (o.align == 0) throw Error(ErrorKind::options, "CarveOptions::align must be at least 1");
+  if (o.reassemble && o.max_gap < 512) throw Error(ErrorKind::options, "CarveOptions::max_gap must be at least 512 (one sector)");
   std::vector<const carvers::CarverSpec*> out;
   for (const auto& name : o.types) {
     if (name == "all") {
@@ -58,7 +58,7 @@ std::vector<const carvers::CarverSpec*> selected_carvers(const CarveOptions& o) 
     if (!spec) {
       std::string known;
       for (const auto* s : carvers::all_carvers()) known += (known.empty() ? "" : ",") + std::string(s->type);
-      throw Error(ErrorKind::options, "--carve: unknown type '" + name + "' (known: " + known + ", all, none)");
+      throw Error(ErrorKind::options, "CarveOptions::types: unknown type '" + name + "' (known: " + known + ", all, none)");
     }
     if (std::find(out.begin(), out.end(), spec) == out.end()) out.push_back(spec);
   }

@@ -22,7 +22,7 @@ std::unique_ptr<IdentifierScanner> make_identifier_scanner(const IdentifierOptio
   if (!o.types.empty()) {
     for (const auto& type : o.types)
       if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.type == type; }))
-        throw Error(ErrorKind::options, "--find: no rule finds '" + type + "'");
+        throw Error(ErrorKind::options, "IdentifierOptions::types: no rule finds '" + type + "'");
     std::erase_if(rules, [&](const Rule& r) { return std::find(o.types.begin(), o.types.end(), r.type) == o.types.end(); });
   }
   return std::make_unique<IdentifierScanner>(std::move(rules), o.regions.empty() ? default_regions() : o.regions, o.keep_invalid);
@@ -76,7 +76,7 @@ class IdentifierModule final : public Module {
   explicit IdentifierModule(const ScanOptions& options)
       : scanner_(make_identifier_scanner(options.identifiers)), prefilter_(prefilter_mode(options.identifiers.prefilter)) {
     if (options.margin < scanner_->required_margin())
-      throw Error(ErrorKind::options, "--margin must be at least " + std::to_string(scanner_->required_margin()) +
+      throw Error(ErrorKind::options, "ScanOptions::margin must be at least " + std::to_string(scanner_->required_margin()) +
                                           " bytes for identifier search (its longest match and context)");
   }
   std::unique_ptr<ModuleRun> start(RunContext& run) const override {

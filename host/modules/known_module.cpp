@@ -51,8 +51,10 @@ class KnownModule final : public Module {
  public:
   explicit KnownModule(const ScanOptions& options) {
     const auto& o = options.known;
-    if (o.block_step && o.block_db.empty()) throw Error(ErrorKind::options, "--block-step needs --known-blocks");
-    if (o.skip_known_good && o.hash_sets.empty()) throw Error(ErrorKind::options, "--skip-known-good needs --hashset");
+    if (o.block_step && o.block_db.empty())
+      throw Error(ErrorKind::options, "KnownOptions::block_step needs KnownOptions::block_db");
+    if (o.skip_known_good && o.hash_sets.empty())
+      throw Error(ErrorKind::options, "KnownOptions::skip_known_good needs KnownOptions::hash_sets");
     if (!o.block_db.empty()) {
       db_ = std::make_unique<const BlockDb>(o.block_db);
       step_ = known_block_step(options, *db_);

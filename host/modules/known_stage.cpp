@@ -15,13 +15,14 @@ bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 std::uint32_t known_block_step(const ScanOptions& options, const BlockDb& db) {
   const std::uint32_t step = options.known.block_step ? options.known.block_step : db.block_size();
   if (!is_power_of_two(step) || step > db.block_size())
-    throw Error(ErrorKind::options, "--block-step must be a power of two no larger than the database's block size (" +
+    throw Error(ErrorKind::options, "KnownOptions::block_step must be a power of two no larger than the database's block size (" +
                                         std::to_string(db.block_size()) + ")");
   if (options.page_size % step != 0)
-    throw Error(ErrorKind::options, "--page-size must be a multiple of --block-step (" + std::to_string(step) + ")");
+    throw Error(ErrorKind::options,
+                "ScanOptions::page_size must be a multiple of KnownOptions::block_step (" + std::to_string(step) + ")");
   if (options.margin < db.block_size())
     throw Error(ErrorKind::options,
-                "--margin must be at least the block database's block size (" + std::to_string(db.block_size()) + ")");
+                "ScanOptions::margin must be at least the block database's block size (" + std::to_string(db.block_size()) + ")");
   return step;
 }
 

@@ -23,13 +23,13 @@ bool is_power_of_two(std::uint64_t v) { return v && !(v & (v - 1)); }
 
 void check_options(const ScanOptions& o) {
   auto fail = [](const std::string& message) { throw Error(ErrorKind::options, message); };
-  if (!is_power_of_two(o.block_size) || o.block_size < 512) fail("--block-size must be a power of two >= 512");
+  if (!is_power_of_two(o.block_size) || o.block_size < 512) fail("ScanOptions::block_size must be a power of two >= 512");
   if (o.page_size < o.block_size || o.page_size % o.block_size != 0)
-    fail("--page-size must be a multiple of the block size (" + std::to_string(o.block_size) + ")");
-  if (o.margin > o.page_size) fail("--margin must not exceed --page-size");
-  if (o.buffers < 2) fail("--buffers must be at least 2");
-  if (!is_power_of_two(o.sector_size)) fail("--sector-size must be a power of two");
-  if (o.page_size > (std::size_t{1} << 32)) fail("--page-size must be at most 4G");
+    fail("ScanOptions::page_size must be a multiple of the block size (" + std::to_string(o.block_size) + ")");
+  if (o.margin > o.page_size) fail("ScanOptions::margin must not exceed ScanOptions::page_size");
+  if (o.buffers < 2) fail("ScanOptions::buffers must be at least 2");
+  if (!is_power_of_two(o.sector_size)) fail("ScanOptions::sector_size must be a power of two");
+  if (o.page_size > (std::size_t{1} << 32)) fail("ScanOptions::page_size must be at most 4G");
 }
 
 // Stages report from their own threads; the caller's observer sees one call at a time.
@@ -83,14 +83,14 @@ ScanOptions run_options(const ScanOptions& engine, const ImageJob& job, const So
   const bool ranged = job.range.offset > 0 || job.range.length > 0;
   if (job.range.offset % options.page_size != 0)
     throw Error(ErrorKind::options,
-                "--range must start at a multiple of the page size (" + std::to_string(options.page_size) + ")");
+                "ImageJob::range must start at a multiple of the page size (" + std::to_string(options.page_size) + ")");
   if (ranged && size && job.range.offset >= *size)
-    throw Error(ErrorKind::options, "--range starts at " + std::to_string(job.range.offset) + ", past the end of the image (" +
-                                        std::to_string(*size) + " bytes)");
+    throw Error(ErrorKind::options, "ImageJob::range starts at " + std::to_string(job.range.offset) +
+                                        ", past the end of the image (" + std::to_string(*size) + " bytes)");
   if (ranged && job.range.length && job.range.length % options.page_size != 0 &&
       !(size && job.range.offset + job.range.length >= *size))
-    throw Error(ErrorKind::options, "--range length must be a multiple of the page size (" + std::to_string(options.page_size) +
-                                        ") unless the range reaches the end of the image");
+    throw Error(ErrorKind::options, "ImageJob::range length must be a multiple of the page size (" +
+                                        std::to_string(options.page_size) + ") unless the range reaches the end of the image");
   if (ranged) options.image_hashes.clear();
   return options;
 }

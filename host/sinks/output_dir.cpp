@@ -40,14 +40,15 @@ std::vector<std::string> prepare_output_dir(const fs::path& dir, bool force, con
     if (ec || folder.empty() || folder == "/dev") continue;
     if (is_inside(out, folder)) {
       const std::string where = "output folder " + in_quotes(dir.string()) + " is inside the evidence folder " + in_quotes(folder.string());
-      if (!force) throw Error(ErrorKind::output, where + "; use --force to write there anyway");
+      if (!force) throw Error(ErrorKind::output, where + "; set ScanOptions::force to write there anyway");
       warnings.push_back(where + "; keep results apart from evidence");
       break;
     }
   }
   if (fs::exists(status)) {
     if (!force && !fs::is_empty(dir, ec))
-      throw Error(ErrorKind::output, "output folder " + in_quotes(dir.string()) + " is not empty (use --force to write into it)");
+      throw Error(ErrorKind::output,
+                  "output folder " + in_quotes(dir.string()) + " is not empty (set ScanOptions::force to write into it)");
   } else if (!fs::create_directories(dir, ec) && ec) {
     throw Error(ErrorKind::output, "cannot create output folder " + in_quotes(dir.string()) + ": " + ec.message());
   }

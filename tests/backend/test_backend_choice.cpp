@@ -43,7 +43,7 @@ TEST(BackendChoice, CudaWithoutAUsableDeviceIsAUsageErrorCarryingTheReason) {
     FAIL() << "expected Error(options)";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::options);
-    EXPECT_EQ(std::string(e.what()), "--backend cuda: " + reason);
+    EXPECT_EQ(std::string(e.what()), "ScanOptions::backend cuda: " + reason);
   }
 }
 

@@ -141,6 +141,11 @@ TEST_F(Cli, BadInputGetsOneLineAndTheDocumentedExitCode) {
   expect_one_line_error(trawl("scan " + q(image)), 2, "-o OUTDIR");
   expect_one_line_error(trawl("scan -o " + q(dir / "o4")), 2, "no IMAGE");
   expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o5") + " --block-size 1000"), 2, "power of two");
+  // The library names the options by their fields (ScanOptions::margin); the command line by its flags.
+  expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o8") + " --page-size 64K --margin 128K"), 2,
+                        "trawl: --margin must not exceed --page-size\n");
+  expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o9") + " --block-step 512"), 2,
+                        "trawl: --block-step needs --known-blocks\n");
   expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o6") + " --hash crc7"), 2, "crc7");
   expect_one_line_error(trawl("scan " + q(image) + " -o " + q(dir / "o7") + " --page-size 12Q"), 2, "unit");
   expect_one_line_error(trawl("rescan"), 2, "unknown command");

@@ -593,7 +593,7 @@ TEST_F(PlantedImage, MarginTooSmallForTheRulesIsAUsageError) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::options);
-    EXPECT_NE(std::string(e.what()).find("--margin must be at least"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ScanOptions::margin must be at least"), std::string::npos) << e.what();
   }
 }
 

@@ -216,6 +216,15 @@ TEST(Scan, BadOptionsAreUsageErrors) {
   expect_usage([](ScanOptions& o) { o.buffers = 1; });
   expect_usage([](ScanOptions& o) { o.image_hashes = {"crc32"}; });
   expect_usage([](ScanOptions& o) { o.block_hashes = {"sha512"}; });
+  // The message names the options by their fields, not by a command line's flags.
+  ScanOptions both = defaults;
+  both.margin = both.page_size + 1;
+  try {
+    scan(source, both);
+    FAIL() << "a margin larger than the page was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "ScanOptions::margin must not exceed ScanOptions::page_size");
+  }
 }
 
 TEST(Scan, OutputFolderThatIsNotEmptyIsRefusedUnlessForced) {

@@ -11,7 +11,7 @@ namespace trawl::detail {
 
 // The backend on CUDA device 0, or nullptr with a one-line reason in `why` (no driver, no device,
 // a device this build has no kernels for, ...). The reason completes "no usable CUDA device ..."
-// style sentences: select_backend prefixes it with "--backend cuda: " or "using the CPU backend: ".
+// style sentences: select_backend prefixes it with "ScanOptions::backend cuda: " or "using the CPU backend: ".
 std::unique_ptr<Backend> make_cuda_backend(std::string& why);
 
 }  // namespace trawl::detail
