@@ -216,10 +216,13 @@ bool operands_of_a_pdf_operator(std::span<const std::byte> b, std::size_t to, co
 
 // True when the candidate, written in groups, lies on a line that holds only numbers, and others
 // besides it: "25 739 28 774\n" at the end of a PDF font's rows (+45 73928774). A number written
-// in groups alone on its line, or with words, is left alone.
+// in groups alone on its line, or with words, is left alone; so is one written with '+' or a
+// leading 0 (an international or trunk prefix: programs do not write integers so), as on a line
+// that lists numbers ("+44 20 7946 0958  +33 6 12 34 56 78").
 bool on_a_line_of_numbers(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o,
                           std::string_view folded) {
   if (folded.find(' ') == std::string_view::npos) return false;
+  if (folded.starts_with('+') || (folded.size() > 1 && folded[0] == '0' && ascii_digit(folded[1]))) return false;
   // Signed integers only: a point may end a sentence ("call 551 309 1845. 38").
   auto number_char = [](int c) { return ascii_digit(c) || c == ' ' || c == '\t' || c == '-' || c == '+'; };
   const Surroundings s = surroundings(b, from, to, o, number_char, 256);

@@ -203,6 +203,9 @@ TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
   expect_data_not_numbers("phone", {widths, utf16le(widths)},
                           {"tel 212 555 0199 24h", "212 555 0199 and 7 more", "12 is 212 555 0199"});
   EXPECT_EQ(by_type(scan_text("0612345678 0698765432 0611223344")).count("phone"), 3u);
+  // Numbers written with their prefixes on a line of their own are a list of phones, not a row.
+  const std::string listed = "+44 20 7946 0958  +33 6 12 34 56 78\n0044 20 7946 0958  06 12 34 56 78\n";
+  for (const auto& text : {listed, utf16le(listed)}) EXPECT_EQ(by_type(scan_text(text)).count("phone"), 4u) << text;
 }
 
 // Glyph ids of a CID font in a PDF text object are hex strings, four digits a glyph: digits
