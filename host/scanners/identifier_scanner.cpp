@@ -438,6 +438,12 @@ std::shared_ptr<const hs_database_t> cached_database(const std::vector<HsExpress
 bool OverlapFilter::admit(const std::string& type, const std::string& path, std::uint64_t offset, std::uint64_t length) {
   auto& end = end_[{type, path}];
   if (offset < end) return false;
+  const bool number = std::ranges::find(number_types, type) != number_types.end();
+  if (number) {
+    auto& numbers_end = numbers_end_[path];
+    if (offset < numbers_end) return false;
+    numbers_end = offset + length;
+  }
   end = offset + length;
   return true;
 }

@@ -9,6 +9,7 @@
 // own_end (the chunk's lookbehind and margin), the result is the same whatever the chunk size.
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <map>
@@ -16,6 +17,7 @@
 #include <regex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/scanners/hyperscan.hpp"
@@ -46,12 +48,17 @@ struct Feature {
 class OverlapFilter {
  public:
   // Keeps [offset, offset + length) of `type` in the stream `path` ("" for the image) when it
-  // starts at or after the end of the last one kept there.
+  // starts at or after the end of the last one kept there. The identifiers made of digits
+  // (number_types) do not overlap each other either: the first kept wins, so a phone number is
+  // not read inside an IBAN ("BE71 0961 2345 6769"), a card or an advertising ID, nor a card in
+  // the digits of a phone number ("+4915271424645").
+  static constexpr std::array<std::string_view, 4> number_types{"phone", "iban", "card", "adid"};
   bool admit(const std::string& type, const std::string& path, std::uint64_t offset, std::uint64_t length);
   bool admit(const Feature& f, const std::string& type) { return admit(type, f.path, f.offset, f.length); }
 
  private:
   std::map<std::pair<std::string, std::string>, std::uint64_t> end_;  // (type, path) -> furthest end kept
+  std::map<std::string, std::uint64_t> numbers_end_;                  // path -> furthest end of a number_types one
 };
 
 // Sorts features into report order: by image offset (of the feature, or of the stream holding

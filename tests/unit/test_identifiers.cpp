@@ -208,6 +208,20 @@ TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
   for (const auto& text : {listed, utf16le(listed)}) EXPECT_EQ(by_type(scan_text(text)).count("phone"), 4u) << text;
 }
 
+// Identifiers made of digits do not overlap: a phone number is not read inside an IBAN or a card,
+// nor a card inside a phone number's digits.
+TEST(Scanner, APhoneIsNotReadInsideAnIbanOrACardNorACardInsideAPhone) {
+  const auto iban = by_type(scan_text("IBAN BE71 0961 2345 6769 end"));
+  EXPECT_EQ(iban.count("iban"), 1u);
+  EXPECT_EQ(iban.count("phone"), 0u);
+  const auto card = by_type(scan_text("card 4111 0475 2341 7672 end"));
+  EXPECT_EQ(card.count("card"), 1u);
+  EXPECT_EQ(card.count("phone"), 0u);
+  const auto phone = by_type(scan_text("mobile +4915271424645 end"));
+  EXPECT_EQ(phone.count("phone"), 1u);
+  EXPECT_EQ(phone.count("card"), 0u);
+}
+
 // Glyph ids of a CID font in a PDF text object are hex strings, four digits a glyph: digits
 // inside them are not phones; a number in angle brackets that is not such a string still is.
 TEST(Scanner, DigitsOfAPdfGlyphStringAreNotAPhone) {
