@@ -183,7 +183,8 @@ bool inside_number_array(std::span<const std::byte> b, std::size_t from, std::si
 // followed by a PDF content stream's operator that takes numbers: "20 20 60 60 re" (a rectangle,
 // read as +45 20 20 60 60), "904 87 120 -30 re", "30 60 25 55 25 50 c", "1 0 0 1 72 720 cm".
 bool operands_of_a_pdf_operator(std::span<const std::byte> b, std::size_t to, const EmitOptions& o, std::string_view folded) {
-  if (folded.find(' ') == std::string_view::npos) return false;
+  // PDF writers never sign a number with '+': "+32 470 52 81 96 g" is a number before a word.
+  if (folded.find(' ') == std::string_view::npos || folded.starts_with('+')) return false;
   auto white = [](int c) { return c == ' ' || c == '\n' || c == '\r'; };
   std::size_t at = to;
   Char c = char_at(b, at, o);
@@ -404,6 +405,17 @@ bool in_boundary(int c, Boundary b) {
   return false;
 }
 
+// Whether the character before a match keeps it from starting there. A match that begins with '+'
+// (an international prefix, written on purpose) may follow the glue characters ("tel=+43 650
+// 2541224", "phone_+33...") and letters (a database record's previous field: "Bo+46 70 123 45
+// 67"); a digit, '+' or '/' before it still blocks it.
+bool blocked_on_the_left(std::span<const std::byte> b, std::size_t start, const EmitOptions& o, Boundary boundary) {
+  const int before = char_before(b, start, o);
+  if (boundary == Boundary::glue && char_at(b, start, o).ascii == '+')
+    return before > 0 && (ascii_digit(before) || before == '+' || before == '/');
+  return in_boundary(before, boundary);
+}
+
 std::string escape_context(std::span<const std::byte> bytes) {
   std::string out;
   out.reserve(bytes.size());
@@ -618,7 +630,7 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
     std::size_t start = window_begin + events[i].from;
     if (extend_[v.rule].any()) start = extend_left(buffer, start, v);
     if (start == std::string::npos || start < own_begin || start >= own_end ||
-        in_boundary(char_before(buffer, start, v.emit), rule.boundary)) {
+        blocked_on_the_left(buffer, start, v.emit, rule.boundary)) {
       i = group_end;
       continue;
     }

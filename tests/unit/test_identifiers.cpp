@@ -208,6 +208,21 @@ TEST(Scanner, AStretchOfARowOfNumbersIsNotAPhone) {
   for (const auto& text : {listed, utf16le(listed)}) EXPECT_EQ(by_type(scan_text(text)).count("phone"), 4u) << text;
 }
 
+// A number written with its '+' may follow a key's '=' or '_' ("tel=+43 650 2541224") and precede a
+// word that is also a PDF operator; a digit, '+' or '/' before the '+' still keeps it from
+// starting there.
+TEST(Scanner, AnInternationalNumberAfterAKeysEqualsSignIsAPhone) {
+  for (const std::string text :
+       {"tel=+43 650 2541224;", "x phone_+43 650 2541224 y", "+43 650 2541224 g\n", "n=+43 650 2541224&"}) {
+    for (const auto& written : {text, utf16le(text)}) {
+      const auto found = by_type(scan_text(written));
+      ASSERT_EQ(found.count("phone"), 1u) << text;
+      EXPECT_EQ(found.find("phone")->second, "+436502541224") << text;
+    }
+  }
+  for (const std::string text : {"ab/+436502541224", "9+436502541224", "++436502541224"}) expect_no_phone(text);
+}
+
 // Identifiers made of digits do not overlap: a phone number is not read inside an IBAN or a card,
 // nor a card inside a phone number's digits.
 TEST(Scanner, APhoneIsNotReadInsideAnIbanOrACardNorACardInsideAPhone) {
