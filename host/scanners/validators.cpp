@@ -3,6 +3,7 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <map>
 #include <unordered_map>
@@ -136,6 +137,8 @@ bool us_zip_plus4(std::string_view before, std::string_view candidate) {
 }
 
 Validators::Validators(std::vector<std::string> regions) : regions_(std::move(regions)) {
+  static std::atomic<std::uint64_t> made{0};
+  id_ = ++made;
   PhoneNumberUtil::GetInstance();  // builds its metadata once, before worker threads ask for it
 }
 
@@ -220,8 +223,9 @@ Validation Validators::validate(const Rule& rule, std::string_view text, const s
   // candidates recur (a number repeated through a database, a log, decoded copies): remember
   // recent answers per thread.
   if (rule.validator == Validator::phone) {
+    // The key names these validators too: another scanner's regions give other answers.
     thread_local std::unordered_map<std::string, Validation> cache;
-    std::string key = rule.name;
+    std::string key = std::to_string(id_) + '\0' + rule.name;
     key += '\0';
     key += text;
     if (auto it = cache.find(key); it != cache.end()) return it->second;

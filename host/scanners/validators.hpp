@@ -2,6 +2,7 @@
 // that does not validate is dropped (or kept and flagged with --keep-invalid).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <regex>
 #include <string>
@@ -35,6 +36,7 @@ class Validators {
  private:
   Validation phone(std::string_view text, const std::vector<std::string>& only) const;
   std::vector<std::string> regions_;  // in priority order
+  std::uint64_t id_;                  // distinct for each Validators made: the phone cache's key
 };
 
 // The default --regions: the EU, Switzerland, Norway, the UK, China, the US.

@@ -223,6 +223,14 @@ TEST(Scanner, AnInternationalNumberAfterAKeysEqualsSignIsAPhone) {
   for (const std::string text : {"ab/+436502541224", "9+436502541224", "++436502541224"}) expect_no_phone(text);
 }
 
+// Two scanners with other regions, one after the other on one thread, each give their own answers
+// (the validators' per-thread cache once answered the second with the first one's).
+TEST(Scanner, ScannersWithOtherRegionsDoNotShareValidations) {
+  const IdentifierScanner us(builtin_rules(), {"US"}, false), france(builtin_rules(), {"FR"}, false);
+  EXPECT_EQ(scan_text("office (617) 253-1000 ext", us).size(), 1u);
+  EXPECT_TRUE(scan_text("office (617) 253-1000 ext", france).empty());
+}
+
 // Identifiers made of digits do not overlap: a phone number is not read inside an IBAN or a card,
 // nor a card inside a phone number's digits.
 TEST(Scanner, APhoneIsNotReadInsideAnIbanOrACardNorACardInsideAPhone) {
