@@ -172,6 +172,25 @@ std::string card_brand(std::string_view d) {
   return {};
 }
 
+std::vector<std::string> Validators::regions_for(const std::vector<std::string>& only) const {
+  auto named = [](const std::vector<std::string>& list, const std::string& region) {
+    return std::find(list.begin(), list.end(), region) != list.end();
+  };
+  std::vector<std::string> regions;
+  for (const auto& region : regions_)
+    if (only.empty() || named(only, region)) regions.push_back(region);
+  // Regions of one numbering plan (NANP's US and CA, both +1): once --regions names one, a number
+  // of the plan is read in the others too, after them (a Toronto number is +1 like a Boston one).
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  const bool one_plan = only.size() > 1 && std::all_of(only.begin(), only.end(), [&](const std::string& r) {
+                          return util.GetCountryCodeForRegion(r) == util.GetCountryCodeForRegion(only.front());
+                        });
+  if (one_plan && !regions.empty())
+    for (const auto& region : only)
+      if (!named(regions, region)) regions.push_back(region);
+  return regions;
+}
+
 Validation Validators::phone(std::string_view text, const std::vector<std::string>& only) const {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   Validation v;
@@ -195,8 +214,7 @@ Validation Validators::phone(std::string_view text, const std::vector<std::strin
   // first valid region in --regions order. The others are listed in also_valid_in.
   const auto groups = digit_groups(text);
   std::vector<std::pair<std::string, PhoneNumber>> valid;
-  for (const auto& region : regions_) {
-    if (!only.empty() && std::find(only.begin(), only.end(), region) == only.end()) continue;
+  for (const auto& region : regions_for(only)) {
     if (util.Parse(number, region, &n) != PhoneNumberUtil::NO_PARSING_ERROR || !util.IsValidNumberForRegion(n, region)) continue;
     valid.emplace_back(region, n);
   }

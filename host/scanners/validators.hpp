@@ -35,6 +35,9 @@ class Validators {
 
  private:
   Validation phone(std::string_view text, const std::vector<std::string>& only) const;
+  // The regions a national number is read in: --regions in order, those of `only` (a rule's
+  // regions) when it names some, and the rest of a numbering plan shared by `only`.
+  std::vector<std::string> regions_for(const std::vector<std::string>& only) const;
   std::vector<std::string> regions_;  // in priority order
   std::uint64_t id_;                  // distinct for each Validators made: the phone cache's key
 };

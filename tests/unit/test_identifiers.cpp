@@ -231,6 +231,18 @@ TEST(Scanner, ScannersWithOtherRegionsDoNotShareValidations) {
   EXPECT_TRUE(scan_text("office (617) 253-1000 ext", france).empty());
 }
 
+// North America is one numbering plan: with --regions naming the US only, a Canadian number written
+// nationally is still +1 (region CA); with no NANP region named, it is not read at all.
+TEST(Scanner, ANanpNumberIsReadInEveryRegionOfThePlanOnceOneIsNamed) {
+  const IdentifierScanner us_only(builtin_rules(), {"US"}, false);
+  const auto found = scan_text("office (416) 353-8868 ext", us_only);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].validation.normalised, "+14163538868");
+  EXPECT_EQ(found[0].validation.region, "CA");
+  const IdentifierScanner france_only(builtin_rules(), {"FR"}, false);
+  EXPECT_TRUE(scan_text("office (416) 353-8868 ext", france_only).empty());
+}
+
 // Identifiers made of digits do not overlap: a phone number is not read inside an IBAN or a card,
 // nor a card inside a phone number's digits.
 TEST(Scanner, APhoneIsNotReadInsideAnIbanOrACardNorACardInsideAPhone) {
