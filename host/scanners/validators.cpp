@@ -248,8 +248,18 @@ Validation Validators::validate(const Rule& rule, std::string_view text, const s
     key += text;
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     if (cache.size() > 16384) cache.clear();
-    Validation v = phone(text, rule.regions);
-    v.length = text.size();
+    Validation v;
+    if (!extract) {
+      v = phone(text, rule.regions);
+      v.length = text.size();
+    } else if (std::match_results<std::string_view::const_iterator> m;
+               std::regex_search(text.begin(), text.end(), m, *extract) && m.size() > 1 && m[1].matched) {
+      // The number inside the match, in international form without its '+' (the user part of a
+      // WhatsApp JID, "32470123456@s.whatsapp.net"); the feature ends where the number does.
+      const std::string number = m[1].str();
+      v = phone(number.starts_with('+') ? number : "+" + number, rule.regions);
+      v.length = static_cast<std::size_t>(m.position(1) + m.length(1));
+    }
     return cache.emplace(std::move(key), std::move(v)).first->second;
   }
   Validation v;

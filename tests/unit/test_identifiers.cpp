@@ -223,6 +223,21 @@ TEST(Scanner, AnInternationalNumberAfterAKeysEqualsSignIsAPhone) {
   for (const std::string text : {"ab/+436502541224", "9+436502541224", "++436502541224"}) expect_no_phone(text);
 }
 
+// A WhatsApp account ID is the international number without its '+': the phone is the digits
+// (the address stays an e-mail-shaped feature of its own).
+TEST(Scanner, AWhatsAppJidIsThePhoneNumberItNames) {
+  for (const std::string jid : {"32470123456@s.whatsapp.net", "447911123456@c.us"}) {
+    for (const auto& text : {"<jid>" + jid + "</jid>", utf16le("'" + jid + "'")}) {
+      const auto found = by_type(scan_text(text));
+      ASSERT_EQ(found.count("phone"), 1u) << jid;
+      EXPECT_EQ(found.find("phone")->second, "+" + jid.substr(0, jid.find('@'))) << jid;
+    }
+  }
+  // Not a JID: a longer server name, or too few digits for any country.
+  EXPECT_EQ(by_type(scan_text("32470123456@s.whatsapp.network")).count("phone"), 0u);
+  EXPECT_EQ(by_type(scan_text("x 12345@c.us")).count("phone"), 0u);
+}
+
 // Two scanners with other regions, one after the other on one thread, each give their own answers
 // (the validators' per-thread cache once answered the second with the first one's).
 TEST(Scanner, ScannersWithOtherRegionsDoNotShareValidations) {
