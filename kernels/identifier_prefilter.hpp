@@ -1,11 +1,12 @@
 // The identifier prefilter: marks the windows of a buffer that may hold an identifier, so that
 // Hyperscan scans only those (when a device computes the marks). A window is marked when a
 // trigger *starts* in it; every built-in rule's matches contain one (rules/README.md):
-//   digits  6 ASCII digits within 16 bytes, 6 UTF-16LE digits (d 00) within 32 bytes,
-//           6 full-width digits within 48 bytes (UTF-8 EF BC 90..99) or 32 bytes (UTF-16LE 10..19 FF)
-//   at      '@' (also its UTF-16LE form), full-width '＠' (EF BC A0 / 20 FF)
-//   scheme  "://" and its UTF-16LE form
-//   uuid    '-' at the positions of a UUID's hyphens (ASCII: +5, +10, +15; UTF-16LE: +10, +20, +30)
+//   digits  6 ASCII digits within 16 bytes, 6 UTF-16 digits (d 00 LE, 00 d BE) within 32 bytes,
+//           6 full-width digits within 48 bytes (UTF-8 EF BC 90..99) or 32 bytes (UTF-16 10..19 FF
+//           LE, FF 10..19 BE)
+//   at      '@' (in every form), full-width '＠' (EF BC A0 / 20 FF / FF 20)
+//   scheme  "://" and its UTF-16 forms
+//   uuid    '-' at the positions of a UUID's hyphens (ASCII: +5, +10, +15; UTF-16: +10, +20, +30)
 // A trigger may run past its window's end (it is read up to the end of the data).
 #pragma once
 
@@ -56,6 +57,16 @@ struct IdentifierPrefilterItem {
       for (uint64_t k = i; k < i + 32; ++k) n += at(k) >= 0x10 && at(k) <= 0x19 && at(k + 1) == 0xFF;
       if (n >= 6) return true;
     }
+    if (c == 0 && ascii_digit(at(i + 1))) {  // UTF-16BE: the high byte first
+      int n = 0;
+      for (uint64_t k = i; k < i + 32; k += 2) n += at(k) == 0 && ascii_digit(at(k + 1));
+      if (n >= 6) return true;
+    }
+    if (c == 0xFF && at(i + 1) >= 0x10 && at(i + 1) <= 0x19) {
+      int n = 0;
+      for (uint64_t k = i; k < i + 32; ++k) n += at(k) == 0xFF && at(k + 1) >= 0x10 && at(k + 1) <= 0x19;
+      if (n >= 6) return true;
+    }
     return false;
   }
 
@@ -64,6 +75,9 @@ struct IdentifierPrefilterItem {
     if (c == '@') return true;
     if (c == 0xEF && at(i + 1) == 0xBC && at(i + 2) == 0xA0) return true;  // full-width @, UTF-8
     if (c == 0x20 && at(i + 1) == 0xFF) return true;                       // full-width @, UTF-16LE
+    if (c == 0xFF && at(i + 1) == 0x20) return true;                       // full-width @, UTF-16BE
+    if (c == 0 && at(i + 1) == ':' && at(i + 2) == 0 && at(i + 3) == '/' && at(i + 4) == 0 && at(i + 5) == '/')
+      return true;  // "://", UTF-16BE
     if (c == ':') {
       if (at(i + 1) == '/' && at(i + 2) == '/') return true;
       if (at(i + 1) == 0 && at(i + 2) == '/' && at(i + 3) == 0 && at(i + 4) == '/' && at(i + 5) == 0) return true;

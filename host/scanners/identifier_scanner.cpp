@@ -49,11 +49,17 @@ struct Char {
   std::size_t bytes;
 };
 
+// The UTF-16 code unit at `at` (at + 2 <= b.size()).
+unsigned utf16_unit(std::span<const std::byte> b, std::size_t at, Encoding e) {
+  const unsigned first = static_cast<unsigned char>(b[at]), second = static_cast<unsigned char>(b[at + 1]);
+  return e == Encoding::utf16be ? (first << 8) | second : first | (second << 8);
+}
+
 Char char_at(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
   auto u = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
-  if (o.encoding == Encoding::utf16le) {
+  if (is_utf16(o.encoding)) {
     if (at + 2 > b.size()) return {-1, 1};
-    unsigned lo = u(at), hi = u(at + 1);
+    const unsigned unit = utf16_unit(b, at, o.encoding), lo = unit & 0xff, hi = unit >> 8;
     if (hi == 0) return {lo < 0x80 ? static_cast<int>(lo) : -1, 2};
     if (hi == 0xFF && lo >= 0x01 && lo <= 0x5E) return {static_cast<int>(lo + 0x20), 2};
     if (hi == 0x30 && lo == 0x00) return {' ', 2};
@@ -70,7 +76,7 @@ Char char_at(std::span<const std::byte> b, std::size_t at, const EmitOptions& o)
 
 // The character that ends just before `at`.
 int char_before(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
-  if (o.encoding == Encoding::utf16le) return at >= 2 ? char_at(b, at - 2, o).ascii : -1;
+  if (is_utf16(o.encoding)) return at >= 2 ? char_at(b, at - 2, o).ascii : -1;
   if (o.fullwidth && at >= 3) {
     Char c = char_at(b, at - 3, o);
     if (c.bytes == 3) return c.ascii;
@@ -80,7 +86,7 @@ int char_before(std::span<const std::byte> b, std::size_t at, const EmitOptions&
 
 // Where the character that ends at `at` begins (at > 0): its width depends on how it was written.
 std::size_t step_back(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
-  if (o.encoding == Encoding::utf16le) return at >= 2 ? at - 2 : 0;
+  if (is_utf16(o.encoding)) return at >= 2 ? at - 2 : 0;
   if (o.fullwidth && at >= 3 && char_at(b, at - 3, o).bytes == 3) return at - 3;
   return at - 1;
 }
@@ -370,6 +376,18 @@ bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t 
          on_a_line_of_numbers(b, from, to, o, folded);
 }
 
+// Whether a UTF-16BE match [from, to) reads as the same characters in UTF-16LE from one byte later:
+// true when every unit's high byte equals the next one's, the byte after the match included (ASCII
+// text: all zero). UTF-16 text away from its ends reads the same in both byte orders, shifted by
+// a byte; the UTF-16LE variant reports it then, and UTF-16BE only what LE cannot read whole (a
+// string's last characters followed by a byte that is not their high byte, as in a binary plist).
+bool utf16le_one_byte_later(std::span<const std::byte> b, std::size_t from, std::size_t to) {
+  if (to >= b.size()) return false;
+  for (std::size_t at = from; at < to; at += 2)
+    if (b[at] != b[at + 2]) return false;
+  return true;
+}
+
 Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
   Decoded d;
   for (std::size_t at = from; at < to;) {
@@ -379,11 +397,11 @@ Decoded decode(std::span<const std::byte> b, std::size_t from, std::size_t to, c
     if (c.ascii >= 0) {
       d.folded += static_cast<char>(c.ascii);
       if (c.bytes == 3) d.raw.append(reinterpret_cast<const char*>(&b[at]), 3);
-      else if (o.encoding == Encoding::utf16le) append_utf8(d.raw, first | (static_cast<unsigned>(b[at + 1]) << 8));
+      else if (is_utf16(o.encoding)) append_utf8(d.raw, utf16_unit(b, at, o.encoding));
       else d.raw += static_cast<char>(c.ascii);
     } else {
       d.folded += '?';
-      if (o.encoding == Encoding::utf16le && at + 2 <= to) append_utf8(d.raw, first | (static_cast<unsigned>(b[at + 1]) << 8));
+      if (is_utf16(o.encoding) && at + 2 <= to) append_utf8(d.raw, utf16_unit(b, at, o.encoding));
       else d.raw += hex_escape(first);
     }
     at += std::max<std::size_t>(1, std::min(c.bytes, to - at));
@@ -428,8 +446,8 @@ std::string escape_context(std::span<const std::byte> bytes) {
 }
 
 std::string variant_name(const Rule& r, const EmitOptions& o) {
-  return "rule " + r.name + " (" + r.source + ", " + (o.encoding == Encoding::utf16le ? "utf16le" : "ascii") +
-         (o.fullwidth ? ", full-width" : "") + ")";
+  return "rule " + r.name + " (" + r.source + ", " + std::string(to_string(o.encoding)) + (o.fullwidth ? ", full-width" : "") +
+         ")";
 }
 
 // Compiling a few dozen SOM expressions takes a noticeable fraction of a second: one database
@@ -532,8 +550,10 @@ IdentifierScanner::IdentifierScanner(std::vector<Rule> rules, std::vector<std::s
       extract_.push_back(nullptr);
     }
     if (r.trigger == Trigger::none) prefilter_safe_ = false;
-    for (Encoding encoding : {Encoding::ascii, Encoding::utf16le}) {
-      if ((encoding == Encoding::ascii && !r.ascii) || (encoding == Encoding::utf16le && !r.utf16le)) continue;
+    for (Encoding encoding : {Encoding::ascii, Encoding::utf16le, Encoding::utf16be}) {
+      if ((encoding == Encoding::ascii && !r.ascii) || (encoding == Encoding::utf16le && !r.utf16le) ||
+          (encoding == Encoding::utf16be && !r.utf16be))
+        continue;
       for (bool fullwidth : {false, true}) {
         if (fullwidth && !r.fullwidth) continue;
         EmitOptions o{encoding, fullwidth};
@@ -640,6 +660,7 @@ void IdentifierScanner::resolve(std::span<const std::byte> buffer, std::size_t w
       const std::size_t end = window_begin + events[k].to;
       if (end - start > v.max_bytes) continue;  // longer than the rule allows
       if (in_boundary(char_at(buffer, end, v.emit).ascii, rule.boundary_right)) continue;
+      if (v.emit.encoding == Encoding::utf16be && rule.utf16le && utf16le_one_byte_later(buffer, start, end)) continue;
       ++tries;
       Decoded d = decode(buffer, start, end, v.emit);
       Validation validation = validators_.validate(rule, d.folded, extract_[v.rule].get());

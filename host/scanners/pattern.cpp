@@ -234,10 +234,14 @@ std::string byte_class(const std::bitset<256>& set, bool negated = false) {
 // digits full-width only (U+FF01 + (c - 0x21)) and lets punctuation and the space be either
 // ASCII or full-width (U+3000 for the space), as texts written to dodge filters do.
 std::string emit_set(const PatternNode& n, const EmitOptions& o) {
-  const bool utf16 = o.encoding == Encoding::utf16le;
+  const bool utf16 = is_utf16(o.encoding);
+  // A UTF-16 unit: the low byte, then the high one (LE), or the other way round (BE).
+  auto unit = [&](const std::string& low, const std::string& high) {
+    return o.encoding == Encoding::utf16be ? high + low : low + high;
+  };
   if (n.negated) {
     std::string ascii = byte_class(n.set, true);
-    return utf16 ? "(?:" + ascii + "\\x00)" : ascii;
+    return utf16 ? "(?:" + unit(ascii, "\\x00") + ")" : ascii;
   }
   std::bitset<256> narrow = n.set, wide_bc, wide_bd, wide16;
   bool wide_space = false;
@@ -246,17 +250,17 @@ std::string emit_set(const PatternNode& n, const EmitOptions& o) {
       if (!n.set.test(c)) continue;
       if (std::isalnum(static_cast<int>(c))) narrow.reset(c);
       unsigned code = 0xff01 + (c - 0x21);
-      wide16.set(code & 0xff);  // UTF-16LE: the low byte, then 0xFF
+      wide16.set(code & 0xff);                                  // UTF-16: the low byte, with 0xFF as the high one
       if (code <= 0xff3f) wide_bc.set(0x80 + (code - 0xff00));  // UTF-8: EF BC 81..BF
       else wide_bd.set(0x80 + (code - 0xff40));                  // UTF-8: EF BD 80..9E
     }
     wide_space = n.set.test(' ');
   }
   std::vector<std::string> branches;
-  if (narrow.any()) branches.push_back(byte_class(narrow) + (utf16 ? "\\x00" : ""));
+  if (narrow.any()) branches.push_back(utf16 ? unit(byte_class(narrow), "\\x00") : byte_class(narrow));
   if (utf16) {
-    if (wide16.any()) branches.push_back(byte_class(wide16) + "\\xFF");
-    if (wide_space) branches.push_back("\\x00\\x30");
+    if (wide16.any()) branches.push_back(unit(byte_class(wide16), "\\xFF"));
+    if (wide_space) branches.push_back(unit("\\x00", "\\x30"));
   } else {
     if (wide_bc.any()) branches.push_back("\\xEF\\xBC" + byte_class(wide_bc));
     if (wide_bd.any()) branches.push_back("\\xEF\\xBD" + byte_class(wide_bd));
@@ -269,6 +273,15 @@ std::string emit_set(const PatternNode& n, const EmitOptions& o) {
 }
 
 }  // namespace
+
+std::string_view to_string(Encoding e) {
+  switch (e) {
+    case Encoding::ascii: return "ascii";
+    case Encoding::utf16le: return "utf16le";
+    case Encoding::utf16be: return "utf16be";
+  }
+  return "?";
+}
 
 PatternPtr parse_pattern(std::string_view pattern, bool caseless) {
   if (pattern.empty()) throw std::invalid_argument("empty pattern");

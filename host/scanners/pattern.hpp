@@ -17,7 +17,11 @@
 
 namespace trawl::detail {
 
-enum class Encoding { ascii, utf16le };
+// How a rule's characters are written: ASCII (and UTF-8), or UTF-16 in either byte order (binary
+// plists store non-ASCII strings as UTF-16BE).
+enum class Encoding { ascii, utf16le, utf16be };
+inline bool is_utf16(Encoding e) { return e != Encoding::ascii; }
+std::string_view to_string(Encoding e);
 
 struct PatternNode;
 using PatternPtr = std::unique_ptr<PatternNode>;
@@ -51,7 +55,7 @@ bool matches_empty(const PatternNode& pattern);
 
 // Bytes one character takes at most in that encoding.
 inline unsigned max_char_bytes(const EmitOptions& o) {
-  if (o.encoding == Encoding::utf16le) return 2;
+  if (is_utf16(o.encoding)) return 2;
   return o.fullwidth ? 3 : 1;
 }
 

@@ -66,12 +66,13 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
     if (key == "type") r.type = value;
     else if (key == "pattern") r.patterns.push_back(value);
     else if (key == "encodings") {
-      r.ascii = r.utf16le = false;
+      r.ascii = r.utf16le = r.utf16be = false;
       std::istringstream words(value);
       for (std::string w; words >> w;) {
         if (w == "ascii" || w == "utf8") r.ascii = true;
         else if (w == "utf16le") r.utf16le = true;
-        else throw Error(ErrorKind::options, where + ": unknown encoding '" + w + "' (ascii, utf16le)");
+        else if (w == "utf16be") r.utf16be = true;
+        else throw Error(ErrorKind::options, where + ": unknown encoding '" + w + "' (ascii, utf16le, utf16be)");
       }
     } else if (key == "fullwidth") r.fullwidth = yes_no(value, where, key);
     else if (key == "caseless") r.caseless = yes_no(value, where, key);
@@ -112,7 +113,8 @@ std::vector<Rule> parse_rule_pack(const std::string& text, const std::string& na
   for (const auto& r : rules) {
     if (r.type.empty()) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no type");
     if (r.patterns.empty()) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no pattern");
-    if (!r.ascii && !r.utf16le) throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no encoding");
+    if (!r.ascii && !r.utf16le && !r.utf16be)
+      throw Error(ErrorKind::options, r.source + ": rule '" + r.name + "' has no encoding");
     for (char c : r.type)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
         throw Error(ErrorKind::options, r.source + ": type '" + r.type + "' must be letters, digits, _ or -");

@@ -20,6 +20,7 @@ struct Rule {
   std::vector<std::string> patterns; // alternatives, in the language of pattern.hpp
   bool ascii = true;                 // ASCII / UTF-8
   bool utf16le = true;
+  bool utf16be = true;
   bool fullwidth = false;            // also full-width forms of the ASCII characters
   bool caseless = false;
   Validator validator = Validator::none;

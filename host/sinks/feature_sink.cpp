@@ -64,7 +64,7 @@ nlohmann::json FeatureSink::record_for(const Feature& f, const Rule& rule, const
                         {"path", path},
                         {"offset", f.image_offset},
                         {"length", f.length},
-                        {"encoding", f.encoding == Encoding::utf16le ? "utf16le" : "ascii"},
+                        {"encoding", to_string(f.encoding)},
                         {"fullwidth", f.fullwidth},
                         {"raw", f.raw},
                         {"normalised", normalised},

@@ -38,6 +38,12 @@ std::string utf16le(std::string_view ascii) {
   return out;
 }
 
+std::string utf16be(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) out += std::string{'\0', c};
+  return out;
+}
+
 // Full-width form of digits and '+' (U+FF0B, U+FF10..), as UTF-8.
 std::string fullwidth_utf8(std::string_view ascii) {
   std::string out;
@@ -155,6 +161,20 @@ TEST(Scanner, FindsUtf16AndFullWidthPhoneNumbers) {
   EXPECT_EQ(wide[0].validation.normalised, "+8613800138000");
   EXPECT_TRUE(wide[0].fullwidth);
   EXPECT_EQ(wide[0].raw, fullwidth_utf8("+86 138 0013 8000"));
+}
+
+// A binary plist stores a non-ASCII string as UTF-16BE, followed by the next object's marker: the
+// number or address that ends it is found whole, as UTF-16BE, at its offset (read as UTF-16LE one
+// byte later it lost its last character).
+TEST(Scanner, FindsTheEndOfAUtf16BigEndianStringWhole) {
+  const auto phone = scan_text("\x6A" + utf16be("T\xE9l: +33 6 12 34 56 78") + "\x5F\x10");
+  ASSERT_EQ(phone.size(), 1u);
+  EXPECT_EQ(phone[0].validation.normalised, "+33612345678");
+  EXPECT_EQ(phone[0].encoding, Encoding::utf16be);
+  EXPECT_EQ(phone[0].offset, 1u + 2 * 5);
+  const auto email = by_type(scan_text("\x6A" + utf16be("\xE9crire: anne@example.ch") + "\x5F\x10"));
+  ASSERT_EQ(email.count("email"), 1u);
+  EXPECT_EQ(email.find("email")->second, "anne@example.ch");
 }
 
 TEST(Scanner, IgnoresDecoys) {
@@ -476,6 +496,8 @@ class PlantedImage : public ::testing::Test {
     put(image, 400000, gz);
     put(image, 500000, zip_member("notes.txt", "ad https://www.leboncoin.fr/annonces/2345678901 call 06-12-34-56-78"));
     put(image, 600000, "again 0033612345678 and +33 (0)6 12 34 56 78");
+    // A binary plist's non-ASCII string is UTF-16BE (here with a NUL-free ASCII neighbour after it).
+    put(image, 700000, utf16be("T\xE9l: +41 78 211 77 51, anne.muller@example.ch") + "\x5F\x10");
   }
   static std::vector<std::byte>& bytes() {
     static std::vector<std::byte> b;
@@ -536,6 +558,8 @@ TEST_F(PlantedImage, FindsEveryPlantedIdentifierAndNoDecoy) {
   EXPECT_TRUE(has("phone", "+46701234567"));
   // SQLite packs column values without separators: the address follows the number's last digits.
   EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](const std::string& g) { return g.find("ana.lopez@correo.es @") != std::string::npos; }));
+  EXPECT_TRUE(has("phone", "+41782117751"));  // UTF-16BE, whole
+  EXPECT_TRUE(has("email", "anne.muller@example.ch"));
   EXPECT_TRUE(has("phone", "+4930901820"));  // inside gzip
   EXPECT_TRUE(has("email", "x@y.de"));
   EXPECT_TRUE(has("adid", "leboncoin.fr:2345678901"));  // inside a ZIP member
@@ -599,6 +623,8 @@ TEST(Prefilter, MarksOnlyWindowsWithATrigger) {
   put(data, 3 * 4096 + 100, "tel 0612345678");
   put(data, 10 * 4096 - 3, "a@b");  // the trigger starts in window 9
   put(data, 20 * 4096 + 7, utf16le("0612345678"));
+  put(data, 22 * 4096 + 5, utf16be("0612345678"));
+  put(data, 32 * 4096 + 3, utf16be("https://x"));
   put(data, 30 * 4096 + 1, "http://x");
   put(data, 40 * 4096 + 2, "38400000-8cf0-11bd-b23e-10b96e40000d");
   put(data, 50 * 4096 + 9, fullwidth_utf8("138 0013 8000"));
@@ -610,7 +636,7 @@ TEST(Prefilter, MarksOnlyWindowsWithATrigger) {
   std::vector<int> marked;
   for (int w = 0; w < 64; ++w)
     if (marks[static_cast<std::size_t>(w)]) marked.push_back(w);
-  EXPECT_EQ(marked, (std::vector<int>{3, 9, 20, 30, 40, 50}));
+  EXPECT_EQ(marked, (std::vector<int>{3, 9, 20, 22, 30, 32, 40, 50}));
 }
 
 // The kernel works in 64-byte stripes that each set their window's mark: whatever the order the
