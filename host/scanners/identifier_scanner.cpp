@@ -104,6 +104,12 @@ std::string text_before(std::span<const std::byte> b, std::size_t at, const Emit
 
 bool ascii_digit(int c) { return c >= '0' && c <= '9'; }
 
+// True when the candidate begins with '+' or a leading 0 (an international or trunk prefix):
+// written as people write phone numbers, as programs do not write integers or decimals.
+bool written_with_a_prefix(std::string_view folded) {
+  return folded.starts_with('+') || (folded.size() > 1 && folded[0] == '0' && ascii_digit(folded[1]));
+}
+
 // `sep` and then a digit right after [.., to).
 bool followed_by(std::span<const std::byte> b, std::size_t to, const EmitOptions& o, char sep) {
   const Char after = char_at(b, to, o);
@@ -229,7 +235,7 @@ bool operands_of_a_pdf_operator(std::span<const std::byte> b, std::size_t to, co
 bool on_a_line_of_numbers(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o,
                           std::string_view folded) {
   if (folded.find(' ') == std::string_view::npos) return false;
-  if (folded.starts_with('+') || (folded.size() > 1 && folded[0] == '0' && ascii_digit(folded[1]))) return false;
+  if (written_with_a_prefix(folded)) return false;
   // Signed integers only: a point may end a sentence ("call 551 309 1845. 38").
   auto number_char = [](int c) { return ascii_digit(c) || c == ' ' || c == '\t' || c == '-' || c == '+'; };
   const Surroundings s = surroundings(b, from, to, o, number_char, 256);
@@ -329,6 +335,46 @@ bool joined_by_a_hyphen(std::span<const std::byte> b, std::size_t from, const Em
 // contract clause), "954.871 1363" (two coordinates of a PDF drawing). People write a number with
 // points between all its groups ("06.12.34.56.78", "212.555.0199") or with none; a country code
 // in front may stand apart ("+1 212.555.0199").
+// True when the candidate's only separator is one point: a decimal number ("901.9776975",
+// "1706.4913083"), not a number written with points ("901.977.6975", "06.12.34.56.78") nor one
+// written with its prefix ('+', or a leading 0 that programs do not write: "0172.0350501").
+bool one_decimal_point(std::string_view folded) {
+  if (written_with_a_prefix(folded)) return false;
+  const auto separator = folded.find_first_not_of("+0123456789");
+  return separator != std::string_view::npos && folded[separator] == '.' &&
+         folded.find_first_not_of("0123456789", separator + 1) == std::string_view::npos;
+}
+
+// True when [from, to) lies inside a UUID (8-4-4-4-12 hexadecimal digits): "...-15c044550183",
+// "2b48cd09-9874-4563-abe9-08335e1d5d89".
+bool inside_uuid(std::span<const std::byte> b, std::size_t from, std::size_t to, const EmitOptions& o) {
+  constexpr std::size_t uuid = 36;
+  const std::string before = text_before(b, from, o, uuid);
+  std::string text = before;
+  for (std::size_t at = from; at < to;) {
+    const Char c = char_at(b, at, o);
+    text += c.ascii < 0 ? '?' : static_cast<char>(c.ascii);
+    at += c.bytes;
+  }
+  const std::size_t end = text.size();
+  for (std::size_t at = to, n = 0; n < uuid; ++n) {
+    const Char c = char_at(b, at, o);
+    if (c.ascii <= 0) break;
+    text += static_cast<char>(c.ascii);
+    at += c.bytes;
+  }
+  auto shaped = [](std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+      if (hyphen ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+  };
+  for (std::size_t start = end > uuid ? end - uuid : 0; start <= before.size() && start + uuid <= text.size(); ++start)
+    if (shaped(std::string_view(text).substr(start, uuid))) return true;
+  return false;
+}
+
 bool mixed_point_separators(std::string_view folded) {
   if (folded.starts_with('+')) {
     const auto code_end = folded.find_first_not_of("0123456789", 1);
@@ -352,7 +398,8 @@ bool mixed_point_separators(std::string_view folded) {
 //  - a stretch of a bracketed array of numbers (inside_number_array), the operands of a PDF
 //    drawing or text operator (operands_of_a_pdf_operator), several parenthesised groups
 //    (several_parenthesised_groups), patterned digits (patterned_digits), groups separated by a
-//    point and by something else (mixed_point_separators), an integer limit (integer_limit),
+//    point and by something else (mixed_point_separators), one point as the only separator
+//    (one_decimal_point), digits inside a UUID (inside_uuid), an integer limit (integer_limit),
 //    digits of a long hexadecimal run with letters (inside_hex_run), a stretch of a line that holds
 //    only numbers (on_a_line_of_numbers), PDF kerning between strings (pdf_kerning), a hyphen
 //    that joins the candidate to a number or a delimiter before it (joined_by_a_hyphen).
@@ -368,8 +415,9 @@ bool number_is_data(std::span<const std::byte> b, std::size_t from, std::size_t 
       (after == '[' || after == ']' || std::ranges::any_of(white, [&](char w) { return followed_by(b, to, o, w); })) &&
       std::ranges::any_of(white, [&](char w) { return preceded_by(b, from, o, w); }))
     return true;
-  if (mixed_point_separators(folded) || (phone && patterned_digits(folded)) || several_parenthesised_groups(folded) ||
-      integer_limit(folded) || pdf_kerning(b, to, o, folded) || joined_by_a_hyphen(b, from, o, folded))
+  if (mixed_point_separators(folded) || one_decimal_point(folded) || (phone && patterned_digits(folded)) ||
+      several_parenthesised_groups(folded) || inside_uuid(b, from, to, o) || integer_limit(folded) ||
+      pdf_kerning(b, to, o, folded) || joined_by_a_hyphen(b, from, o, folded))
     return true;
   return inside_glyph_string(b, from, to, o, folded) || inside_number_array(b, from, to, o) ||
          operands_of_a_pdf_operator(b, to, o, folded) || inside_hex_run(b, from, to, o) ||

@@ -324,6 +324,17 @@ TEST(Scanner, ArraysCoordinatesClausesAndFillPatternsAreNotPhones) {
        "(212)-555-0199", "tel - 0612345678", "a-0612345678", "QualiType 1-800-950-2921 to"});
 }
 
+// A decimal number (one point, no other separator) and the digits of a UUID are not phones, in
+// any encoding; numbers written with points throughout still are.
+TEST(Scanner, DecimalNumbersAndUuidDigitsAreNotPhones) {
+  const std::string data = "lat 901.9776975 lon -757.2018511 t=1706.4913083\n"
+                           "id 3facc5f2-21ce-422a-9658-15c044550183 and 2b48cd09-9874-4563-abe9-08335e1d5d89\n"
+                           "{7de85232-d050-4688-ba03-035320034d64}\n";
+  expect_data_not_numbers(
+      "phone", {data, utf16le(data), utf16be(data), fullwidth_utf8(data)},
+      {"call 901.977.6975 now", "fr: 06.12.34.56.78\n", "id 3facc5f2 tel 044550183 x", "mobil 0172.0350501 "});
+}
+
 // A Luhn-valid stretch of a row of numbers or of a decimal fraction is not a payment card (the
 // 96 MB of PDFs of bench/phone_precision.sh gave 4,751 such "cards"); a card number written as
 // people write it still is one.
