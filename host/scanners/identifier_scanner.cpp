@@ -471,14 +471,31 @@ bool in_boundary(int c, Boundary b) {
   return false;
 }
 
+// True when the key of a "key=value" or "key_value" ends just before `at` (the '=' or '_' is the
+// character before `at`) and names a phone number: tel, phone, mobile, fax, msisdn...
+bool after_a_phone_key(std::span<const std::byte> b, std::size_t at, const EmitOptions& o) {
+  static constexpr std::array<std::string_view, 11> keys{"tel", "phone",  "mobile",  "cell",     "fax",     "gsm",
+                                                         "sms", "msisdn", "telefon", "telefono", "whatsapp"};
+  std::string key = text_before(b, step_back(b, at, o), o, 10);
+  std::ranges::transform(key, key.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return std::ranges::any_of(keys, [&](std::string_view k) {
+    if (!std::string_view(key).ends_with(k)) return false;
+    const std::size_t at_key = key.size() - k.size();
+    return at_key == 0 || !std::isalpha(static_cast<unsigned char>(key[at_key - 1]));  // "hotel=" is no key
+  });
+}
+
 // Whether the character before a match keeps it from starting there. A match that begins with '+'
 // (an international prefix, written on purpose) may follow the glue characters ("tel=+43 650
 // 2541224", "phone_+33...") and letters (a database record's previous field: "Bo+46 70 123 45
-// 67"); a digit, '+' or '/' before it still blocks it.
+// 67"); a digit, '+' or '/' before it still blocks it. Any match may follow the '=' or '_' of a
+// key that names a phone number ("tel=0612345678"); other keys' values ("id=0612345678") are not
+// phone numbers.
 bool blocked_on_the_left(std::span<const std::byte> b, std::size_t start, const EmitOptions& o, Boundary boundary) {
   const int before = char_before(b, start, o);
   if (boundary == Boundary::glue && char_at(b, start, o).ascii == '+')
     return before > 0 && (ascii_digit(before) || before == '+' || before == '/');
+  if (boundary == Boundary::glue && (before == '=' || before == '_') && after_a_phone_key(b, start, o)) return false;
   return in_boundary(before, boundary);
 }
 

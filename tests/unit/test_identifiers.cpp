@@ -241,6 +241,9 @@ TEST(Scanner, AnInternationalNumberAfterAKeysEqualsSignIsAPhone) {
     }
   }
   for (const std::string text : {"ab/+436502541224", "9+436502541224", "++436502541224"}) expect_no_phone(text);
+  // A national number after the '=' of a key that names a phone; not after another key's.
+  expect_data_not_numbers("phone", {"id=0612345678&", "hotel=0612345678;", "x_0612345678 "},
+                          {"?tel=0612345678&", "Mobile_0612345678 ", "MSISDN=0612345678;"});
 }
 
 // A WhatsApp account ID is the international number without its '+': the phone is the digits
