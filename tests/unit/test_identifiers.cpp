@@ -365,6 +365,20 @@ TEST(Scanner, EmailUrlAdsIbanCards) {
   EXPECT_GE(found.count("url"), 2u);
 }
 
+// An advertising ID is found next to its key wherever apps keep it: a SQLite key/value row stores
+// the two columns side by side, a binary plist puts a string marker between them. A UUID under
+// no such key is not an advertising ID.
+TEST(Scanner, AnAdvertisingIdBesideItsKeyInADatabaseRow) {
+  const std::string row = std::string("\x05\x00'U\x02", 5) + "AdvertisingId4A9A9672-FDAE-4505-9F93-26EC66031646";
+  const std::string plist = "\x5D" + std::string("advertising_id") + "\x5F\x10\x24" + "4a9a9672-fdae-4505-9f93-26ec66031646";
+  for (const auto& text : {row, utf16le(row), plist}) {
+    const auto found = by_type(scan_text(text));
+    ASSERT_EQ(found.count("adid"), 1u);
+    EXPECT_EQ(found.find("adid")->second, "maid:4a9a9672-fdae-4505-9f93-26ec66031646");
+  }
+  EXPECT_EQ(by_type(scan_text("session4A9A9672-FDAE-4505-9F93-26EC66031646")).count("adid"), 0u);
+}
+
 // Ownership: only matches that start in [own_begin, own_end) are reported, whatever the split.
 TEST(Scanner, ReportsOnlyMatchesThatStartInTheOwnedRange) {
   std::string text = std::string(300, ' ') + "+33 6 12 34 56 78" + std::string(300, ' ');
