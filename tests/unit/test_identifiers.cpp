@@ -249,8 +249,10 @@ TEST(Scanner, AnInternationalNumberAfterAKeysEqualsSignIsAPhone) {
 // A WhatsApp account ID is the international number without its '+': the phone is the digits
 // (the address stays an e-mail-shaped feature of its own).
 TEST(Scanner, AWhatsAppJidIsThePhoneNumberItNames) {
-  for (const std::string jid : {"32470123456@s.whatsapp.net", "447911123456@c.us"}) {
-    for (const auto& text : {"<jid>" + jid + "</jid>", utf16le("'" + jid + "'")}) {
+  // 4795445010 alone reads as the US +1 479 544 5010; as a JID it is the Norwegian +47 95 44 50 10.
+  for (const std::string jid : {"32470123456@s.whatsapp.net", "447911123456@c.us", "4795445010@s.whatsapp.net"}) {
+    for (const auto& text :
+         {"<jid>" + jid + "</jid>", utf16le("'" + jid + "'"), utf16be("'" + jid + "' "), fullwidth_utf8(jid)}) {
       const auto found = by_type(scan_text(text));
       ASSERT_EQ(found.count("phone"), 1u) << jid;
       EXPECT_EQ(found.find("phone")->second, "+" + jid.substr(0, jid.find('@'))) << jid;
