@@ -379,6 +379,7 @@ TEST(Scanner, AnAdvertisingIdBesideItsKeyInADatabaseRow) {
     EXPECT_EQ(found.find("adid")->second, "maid:4a9a9672-fdae-4505-9f93-26ec66031646");
   }
   EXPECT_EQ(by_type(scan_text("session4A9A9672-FDAE-4505-9F93-26EC66031646")).count("adid"), 0u);
+  EXPECT_EQ(by_type(scan_text("<idfa>x</idfa>\n4A9A9672-FDAE-4505-9F93-26EC66031646")).count("adid"), 0u);
 }
 
 // Ownership: only matches that start in [own_begin, own_end) are reported, whatever the split.
