@@ -331,10 +331,6 @@ bool joined_by_a_hyphen(std::span<const std::byte> b, std::size_t from, const Em
   return before < 0 || ascii_digit(before) || (before > 0 && std::strchr("[]()<>{}/", before));
 }
 
-// True when a point separates some groups and a hyphen or a space others: "252.227-7013" (a
-// contract clause), "954.871 1363" (two coordinates of a PDF drawing). People write a number with
-// points between all its groups ("06.12.34.56.78", "212.555.0199") or with none; a country code
-// in front may stand apart ("+1 212.555.0199").
 // True when the candidate's only separator is one point: a decimal number ("901.9776975",
 // "1706.4913083"), not a number written with points ("901.977.6975", "06.12.34.56.78") nor one
 // written with its prefix ('+', or a leading 0 that programs do not write: "0172.0350501").
@@ -375,6 +371,10 @@ bool inside_uuid(std::span<const std::byte> b, std::size_t from, std::size_t to,
   return false;
 }
 
+// True when a point separates some groups and a hyphen or a space others: "252.227-7013" (a
+// contract clause), "954.871 1363" (two coordinates of a PDF drawing). People write a number with
+// points between all its groups ("06.12.34.56.78", "212.555.0199") or with none; a country code
+// in front may stand apart ("+1 212.555.0199").
 bool mixed_point_separators(std::string_view folded) {
   if (folded.starts_with('+')) {
     const auto code_end = folded.find_first_not_of("0123456789", 1);
