@@ -89,7 +89,7 @@ void Reader::run(const std::function<void(ChunkPtr)>& deliver, const std::atomic
     }
     std::size_t page_len = std::min(page, data_len);
     if (pages_end) page_len = static_cast<std::size_t>(std::min<std::uint64_t>(page_len, *pages_end - offset));
-    auto* chunk = new Chunk{index, offset, page_len, data_len, before, page_start};
+    auto* chunk = new Chunk{index, offset, page_len, data_len, before, page_start, nullptr};
     ChunkPtr shared(chunk, [ring = &ring_, buffer](const Chunk* c) {
       ring->release(buffer);
       delete c;
