@@ -1,5 +1,6 @@
 // The `trawl` command: a thin client of the engine's public header (trawl/trawl.hpp) plus the
 // tools that read its outputs back. Errors are one line on stderr and a documented exit code.
+#include <time.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -75,13 +76,25 @@ Examples:
   trawl scan disk.raw -o out/ --hashset nsrl.ths --skip-known-good        mark carved NSRL files, do not keep them
 )";
 
-// The first SIGINT/SIGTERM stops every scan of the process cleanly at the next chunk; a second
-// one kills at once.
+// The first SIGINT/SIGTERM stops every scan of the process cleanly at the next chunk. One that
+// comes two seconds or more after it kills at once (the default action); those that come sooner
+// are the same request: `timeout` and a terminal send the signal to the process and to its
+// process group, so it arrives twice at once (the second used to kill a scan mid-write).
 const trawl::StopToken interrupted;
+volatile std::sig_atomic_t first_signal_s = 0;  // CLOCK_MONOTONIC seconds + 1 at the first; 0: none
 
 void on_signal(int signal_number) {
-  interrupted.request_stop();
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  const auto seconds = static_cast<std::sig_atomic_t>(now.tv_sec + 1);
+  if (first_signal_s == 0) {
+    first_signal_s = seconds;
+    interrupted.request_stop();
+    return;
+  }
+  if (seconds - first_signal_s < 2) return;
   std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
 }
 
 std::vector<std::string> list_option(const std::string& text) {
