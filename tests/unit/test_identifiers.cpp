@@ -172,7 +172,7 @@ TEST(Scanner, FindsTheEndOfAUtf16BigEndianStringWhole) {
   EXPECT_EQ(phone[0].validation.normalised, "+33612345678");
   EXPECT_EQ(phone[0].encoding, Encoding::utf16be);
   EXPECT_EQ(phone[0].offset, 1u + 2 * 5);
-  const auto email = by_type(scan_text("\x6A" + utf16be("\xE9" "crire: anne@example.ch") + "\x5F\x10"));
+  const auto email = by_type(scan_text("\x6A" + utf16be(std::string(1, '\xE9') + "crire: anne@example.ch") + "\x5F\x10"));
   ASSERT_EQ(email.count("email"), 1u);
   EXPECT_EQ(email.find("email")->second, "anne@example.ch");
 }
@@ -312,7 +312,8 @@ TEST(Scanner, ArraysCoordinatesClausesAndFillPatternsAreNotPhones) {
   const std::string data = "/FontBBox[-451 -316 731 1016]/Ascent 1016\n/FontBBox [ -168 -218 1000 898 ]\n"
                            "643.406 1363 m\n954.871 1363 l\nS\n850.992 1001 c\n"
                            "% Rights in Technical Data clause at DFARS 252.227-7013 subdivision (a)\n"
-                           "!03.03.03.03.03! 1111111111 0606060606 \x99\xAA" "8393939393Cy 0123456789 9876543210\n"
+                           "!03.03.03.03.03! 1111111111 0606060606 \x99\xAA"
+                           "8393939393Cy 0123456789 9876543210\n"
                            "/FontBBox{-451 -316 731 1016}readonly def\n0 0 100 100 re 20 20 60 60 re f\n"
                            "-8.366 -9.465 Td [(01)-750(02)-750(03)-750(04)]TJ\n"
                            "7 337 20 367 21 533 24 563\n25 739 28 774\n31 802 33 900\n/Gs3 gs 904 87 120 -30 re f\n"
