@@ -8,7 +8,7 @@ namespace trawl::cli {
 namespace {
 
 // Each option the library's messages name, by its field, and the flag that sets it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 23> flag_of_field{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> flag_of_field{{
     {"set ScanOptions::force", "use --force"},
     {"ScanOptions::backend", "--backend"},
     {"ScanOptions::block_size", "--block-size"},
@@ -31,7 +31,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 23> flag_of_
     {"BlockDbBuildOptions::min_entropy", "--min-entropy"},
     {"HashSetInput::label", "--label"},
     {"HashSetInput::format", "--format"},
-    {"ScanOptions::", "--"},  // a field without its own entry: never expected, still readable
 }};
 
 }  // namespace

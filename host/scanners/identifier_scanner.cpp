@@ -336,7 +336,7 @@ bool joined_by_a_hyphen(std::span<const std::byte> b, std::size_t from, const Em
 // written with its prefix ('+', or a leading 0 that programs do not write: "0172.0350501").
 bool one_decimal_point(std::string_view folded) {
   if (written_with_a_prefix(folded)) return false;
-  const auto separator = folded.find_first_not_of("+0123456789");
+  const auto separator = folded.find_first_not_of("0123456789");
   return separator != std::string_view::npos && folded[separator] == '.' &&
          folded.find_first_not_of("0123456789", separator + 1) == std::string_view::npos;
 }
